@@ -1,0 +1,133 @@
+"""`verifydel fingerprint`: the leaked set → a sealed pack.
+
+A leaked set that cannot be read completely is an error here, never a partial
+pack: a pack that silently misses records would make a scan look cleaner than
+it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from verifydel import __version__
+from verifydel.errors import SourceError, UsageError
+from verifydel.fields import ADDRESS, FIELDS, PHONE
+from verifydel.fingerprint.hashing import COMBINATION_IDS
+from verifydel.fingerprint.keys import Secret
+from verifydel.fingerprint.pack import PackContents, PackHeader, file_sha256, write_pack
+from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
+from verifydel.formats import open_tables
+from verifydel.formats.columns import detect_columns
+from verifydel.normalise import NORMALISATION_VERSION
+from verifydel.normalise.batch import ROW, normalise_batch
+from verifydel.sources import expand
+from verifydel.sources.base import UnitFailure
+
+#: progress(label, rows_done_in_batch, bytes_done) — the CLI draws it.
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    sha256: str
+    header: PackHeader
+    columns: dict[str, dict[str, list[str]]]  # table label → field → columns used
+
+
+def _record_ids(batch: pl.DataFrame, id_column: str | None, first_row: int, prefix: str) -> pl.Series:
+    rownum = pl.int_range(first_row + 1, first_row + 1 + batch.height, eager=True).cast(pl.String)
+    if id_column is None:
+        return (prefix + rownum) if prefix else rownum
+    ids = batch[id_column].cast(pl.String).str.strip_chars()
+    return ids.zip_with(ids.is_not_null() & (ids != ""), "row " + rownum).alias("record_id")
+
+
+def build_pack(
+    leaked: Sequence[str],
+    secret: Secret,
+    out: Path,
+    *,
+    id_column: str | None = None,
+    mapping: Mapping[str, Sequence[str]] | None = None,
+    encoding: str | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    records: list[pl.DataFrame] = []
+    entries: list[pl.DataFrame] = []
+    inputs: list[dict[str, object]] = []
+    used: dict[str, dict[str, list[str]]] = {}
+    units = []
+    for source in leaked:
+        for item in expand(source):
+            if isinstance(item, UnitFailure):
+                raise SourceError(f"cannot read leaked source {item.label}: {item.error}")
+            units.append(item)
+    if not units:
+        raise UsageError("no leaked file found", hint="give the leaked CSV/Excel/JSONL/Parquet files or a folder")
+    many_tables = len(units) > 1
+    n = 0
+    for unit in units:
+        inputs.append({"name": unit.path.name, "sha256": file_sha256(unit.path), "bytes": unit.path.stat().st_size})
+        tables = open_tables(unit, encoding=encoding)
+        many_tables = many_tables or len(tables) > 1
+        for table in tables:
+            prefix = f"{table.label}:" if many_tables else ""
+            first = True
+            table_rows = 0
+            for batch in table.batches:
+                if first:
+                    choice = detect_columns(table.columns, batch, mapping)
+                    cols = {f: c for f, c in choice.fields.items() if c}
+                    if id_column is not None and id_column not in table.columns:
+                        raise UsageError(f"--id-column {id_column!r} is not a column of {table.label}")
+                    if not (cols.get(PHONE) or cols.get(ADDRESS)):
+                        raise UsageError(
+                            f"no phone or address column found in {table.label}",
+                            hint="name them with --map phone=COL --map address=COL",
+                        )
+                    used[table.label] = cols
+                    first = False
+                norm = normalise_batch(batch, cols)
+                ids = _record_ids(batch, id_column, table_rows, prefix)
+                fps = field_fingerprints(norm, secret).drop(ROW)
+                records.append(fps.with_columns(ids.alias("record_id")).select("record_id", *fps.columns))
+                combos = combination_fingerprints(norm, secret)
+                entries.append(combos.with_columns((pl.col(ROW) + n).alias(ROW)))
+                n += batch.height
+                table_rows += batch.height
+                if progress:
+                    progress(table.label, batch.height)
+    if n >= 2**32:
+        raise UsageError("the leaked set has more than 4 billion rows; split it into several packs")
+    record_table = pl.concat(records) if records else pl.DataFrame()
+    index = _build_index(pl.concat(entries) if entries else None)
+    present = [f for f in FIELDS if any(f in c for c in used.values())]
+    header = PackHeader(
+        records=n,
+        normalisation=NORMALISATION_VERSION,
+        combinations=list(COMBINATION_IDS),
+        fields=present,
+        key_check="",
+        inputs=inputs,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        tool=f"verifydel {__version__}",
+    )
+    sha = write_pack(out, header, PackContents(records=record_table, index=index), secret)
+    return BuildResult(path=out, sha256=sha, header=header, columns=used)
+
+
+def _build_index(entries: pl.DataFrame | None) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    if entries is None or entries.height == 0:
+        return index
+    for (code,), part in entries.partition_by("code", as_dict=True).items():
+        part = part.unique(["fp", ROW]).sort("fp", ROW)
+        index[int(code)] = (part["fp"].to_numpy(), part[ROW].to_numpy().astype(np.uint32))
+    return index

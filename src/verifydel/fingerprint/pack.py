@@ -1,0 +1,286 @@
+"""The pack: one file, public metadata in the clear, everything else sealed.
+
+Layout (all integers little-endian; see fingerprints/FORMAT.md)::
+
+    magic        8 bytes   b"\\x89VDPACK\\n"
+    header_len   u32
+    header       header_len bytes of UTF-8 JSON (public metadata, shown by `info`)
+    segments     repeated: u32 length, then that many bytes of AES-256-GCM output
+
+The payload (a table of contents and the tables) is cut into segments of
+``segment_bytes``; segment ``i`` is sealed with nonce ``nonce_prefix || u64 i``
+and associated data ``sha256(magic || header_len || header) || u64 i || u8 last``.
+So a changed header byte, a changed, reordered, dropped or appended segment,
+or a truncation at a segment boundary all fail authentication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import polars as pl
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from verifydel.errors import NotAPackError, TamperedPackError, UnsupportedPackVersionError, WrongKeyError
+from verifydel.fingerprint.keys import Secret
+
+MAGIC = b"\x89VDPACK\n"
+PACK_FORMAT = "verifydel-pack/1"
+TIER_FULL = "full"
+CIPHER = "AES-256-GCM"
+SEGMENT_BYTES = 4 << 20
+MAX_HEADER_BYTES = 1 << 20
+_TAG = 16
+_LEN = struct.Struct("<I")
+
+
+@dataclass
+class PackContents:
+    """What the sealed payload holds.
+
+    ``records``: one row per leaked record, row position = record number:
+    ``record_id`` (String) and one u64 fingerprint column per field (null when
+    absent; ``phone`` is a List[u64], a record may have several phones).
+    ``index``: combination code → (sorted u64 fingerprints, u32 record numbers).
+    """
+
+    records: pl.DataFrame
+    index: dict[int, tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class PackHeader:
+    records: int
+    normalisation: str
+    combinations: list[str]
+    fields: list[str]
+    key_check: str
+    inputs: list[dict[str, Any]]
+    created_at: str
+    tool: str
+    format: str = PACK_FORMAT
+    tier: str = TIER_FULL
+    hash: str = "xxh3-64"
+    cipher: str = CIPHER
+    kdf: str = "HKDF-SHA256"
+    salt: str = ""
+    nonce_prefix: str = ""
+    segment_bytes: int = SEGMENT_BYTES
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> bytes:
+        d = {k: v for k, v in self.__dict__.items() if k != "extra"}
+        d.update(self.extra)
+        return json.dumps(d, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> PackHeader:
+        try:
+            d = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise TamperedPackError("the pack header is damaged", hint="ask the regulator for a fresh copy") from None
+        if not isinstance(d, dict):
+            raise TamperedPackError("the pack header is damaged", hint="ask the regulator for a fresh copy")
+        fmt = d.get("format")
+        if fmt != PACK_FORMAT:
+            raise UnsupportedPackVersionError(
+                f"pack format {fmt!r} is not one this verifydel reads ({PACK_FORMAT})",
+                hint="upgrade verifydel or ask for a pack in a supported format",
+            )
+        if d.get("tier") != TIER_FULL or d.get("cipher") != CIPHER:
+            raise UnsupportedPackVersionError(
+                f"pack tier {d.get('tier')!r} / cipher {d.get('cipher')!r} is not supported by this verifydel"
+            )
+        known = set(cls.__dataclass_fields__) - {"extra"}
+        try:
+            kwargs = {k: d[k] for k in known if k in d}
+            header = cls(**kwargs, extra={k: v for k, v in d.items() if k not in known})
+            if not isinstance(header.records, int) or not isinstance(header.segment_bytes, int):
+                raise TypeError
+        except TypeError:
+            raise TamperedPackError("the pack header is incomplete", hint="ask the regulator for a fresh copy") from None
+        return header
+
+
+def _aad(header_digest: bytes, index: int, last: bool) -> bytes:
+    return header_digest + struct.pack("<QB", index, 1 if last else 0)
+
+
+def _nonce(prefix: bytes, index: int) -> bytes:
+    return prefix + struct.pack("<Q", index)
+
+
+# --- payload (de)serialisation ---------------------------------------------------------------
+def _serialise(contents: PackContents) -> bytes:
+    blobs: list[tuple[str, bytes]] = []
+    buf = io.BytesIO()
+    contents.records.write_ipc(buf, compression="zstd")
+    blobs.append(("records", buf.getvalue()))
+    for code, (fps, recs) in sorted(contents.index.items()):
+        blobs.append((f"index/{code}/fp", np.ascontiguousarray(fps, dtype="<u8").tobytes()))
+        blobs.append((f"index/{code}/rec", np.ascontiguousarray(recs, dtype="<u4").tobytes()))
+    toc, offset = [], 0
+    for name, blob in blobs:
+        toc.append({"name": name, "offset": offset, "length": len(blob)})
+        offset += len(blob)
+    toc_bytes = json.dumps(toc, separators=(",", ":")).encode()
+    return b"".join([_LEN.pack(len(toc_bytes)), toc_bytes, *(b for _, b in blobs)])
+
+
+def _deserialise(payload: memoryview) -> PackContents:
+    (toc_len,) = _LEN.unpack_from(payload, 0)
+    toc = json.loads(bytes(payload[4 : 4 + toc_len]))
+    base = 4 + toc_len
+    parts = {e["name"]: payload[base + e["offset"] : base + e["offset"] + e["length"]] for e in toc}
+    records = pl.read_ipc(io.BytesIO(parts.pop("records")))
+    index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for name in sorted(parts):
+        _, code, what = name.split("/")
+        if what != "fp":
+            continue
+        fps = np.frombuffer(parts[name], dtype="<u8")
+        recs = np.frombuffer(parts[f"index/{code}/rec"], dtype="<u4")
+        index[int(code)] = (fps, recs)
+    return PackContents(records=records, index=index)
+
+
+# --- write -----------------------------------------------------------------------------------
+def write_pack(path: Path, header: PackHeader, contents: PackContents, secret: Secret) -> str:
+    """Seal ``contents`` under ``secret`` into ``path``; returns the pack's SHA-256."""
+    salt, prefix = os.urandom(16), os.urandom(4)
+    header.salt, header.nonce_prefix = salt.hex(), prefix.hex()
+    header.key_check = secret.check_value()
+    header_bytes = header.to_json()
+    preamble = MAGIC + _LEN.pack(len(header_bytes)) + header_bytes
+    digest = hashlib.sha256(preamble).digest()
+    aead = AESGCM(secret.pack_key(salt))
+    payload = memoryview(_serialise(contents))
+    seg = header.segment_bytes
+    n_segments = max(1, -(-len(payload) // seg))
+    tmp = path.with_name(path.name + ".part")
+    sha = hashlib.sha256()
+    with open(tmp, "wb") as fh:
+        fh.write(preamble)
+        sha.update(preamble)
+        for i in range(n_segments):
+            sealed = aead.encrypt(_nonce(prefix, i), payload[i * seg : (i + 1) * seg], _aad(digest, i, i == n_segments - 1))
+            chunk = _LEN.pack(len(sealed)) + sealed
+            fh.write(chunk)
+            sha.update(chunk)
+    os.replace(tmp, path)
+    return sha.hexdigest()
+
+
+# --- read ------------------------------------------------------------------------------------
+def _read_preamble(fh: BinaryIO, path: Path) -> tuple[PackHeader, bytes]:
+    magic = fh.read(len(MAGIC))
+    if magic != MAGIC:
+        raise NotAPackError(f"{path} is not a verifydel pack", hint="give the .vdpack file `verifydel fingerprint` wrote")
+    raw_len = fh.read(4)
+    if len(raw_len) != 4:
+        raise TamperedPackError(f"{path} is truncated", hint="ask the regulator for a fresh copy")
+    (hlen,) = _LEN.unpack(raw_len)
+    if hlen > MAX_HEADER_BYTES:
+        raise TamperedPackError(f"{path} has a damaged header", hint="ask the regulator for a fresh copy")
+    raw = fh.read(hlen)
+    if len(raw) != hlen:
+        raise TamperedPackError(f"{path} is truncated", hint="ask the regulator for a fresh copy")
+    return PackHeader.from_json(raw), MAGIC + raw_len + raw
+
+
+def read_header(path: Path) -> PackHeader:
+    """The public metadata, without the key (for `verifydel info`)."""
+    try:
+        with open(path, "rb") as fh:
+            return _read_preamble(fh, path)[0]
+    except FileNotFoundError:
+        raise NotAPackError(f"pack {path} not found", hint="check the --pack path") from None
+    except IsADirectoryError:
+        raise NotAPackError(f"{path} is a folder, not a pack") from None
+
+
+def _segments(fh: BinaryIO, path: Path) -> Iterator[bytes]:
+    while True:
+        raw = fh.read(4)
+        if not raw:
+            return
+        if len(raw) != 4:
+            raise TamperedPackError(f"{path} is truncated or changed", hint="ask the regulator for a fresh copy")
+        (n,) = _LEN.unpack(raw)
+        sealed = fh.read(n)
+        if len(sealed) != n or n < _TAG:
+            raise TamperedPackError(f"{path} is truncated or changed", hint="ask the regulator for a fresh copy")
+        yield sealed
+
+
+def read_pack(path: Path, secret: Secret) -> tuple[PackHeader, PackContents, str]:
+    """Open, authenticate and decrypt a pack. Returns (header, contents, sha256 of the file)."""
+    tampered = TamperedPackError(
+        f"{path} failed authentication: it was changed or damaged after it was written",
+        hint="ask the regulator for a fresh copy; do not use this pack",
+    )
+    try:
+        fh = open(path, "rb")
+    except FileNotFoundError:
+        raise NotAPackError(f"pack {path} not found", hint="check the --pack path") from None
+    with fh:
+        header, preamble = _read_preamble(fh, path)
+        if header.key_check != secret.check_value():
+            raise WrongKeyError(
+                f"the key does not belong to pack {path}", hint="give the key file this pack was made with"
+            )
+        try:
+            salt, prefix = bytes.fromhex(header.salt), bytes.fromhex(header.nonce_prefix)
+        except ValueError:
+            raise tampered from None
+        if len(prefix) != 4:
+            raise tampered
+        sha = hashlib.sha256(preamble)
+        digest = hashlib.sha256(preamble).digest()
+        aead = AESGCM(secret.pack_key(salt))
+        plain = bytearray()
+        pending: bytes | None = None
+        i = 0
+        # Each segment is authenticated as "last" or "not last": hold one back to know which.
+        for sealed in _segments(fh, path):
+            sha.update(_LEN.pack(len(sealed)) + sealed)
+            if pending is not None:
+                plain += _open(aead, prefix, i, pending, digest, last=False, error=tampered)
+                i += 1
+            pending = sealed
+        if pending is None:
+            raise tampered
+        plain += _open(aead, prefix, i, pending, digest, last=True, error=tampered)
+    try:
+        contents = _deserialise(memoryview(plain))
+    except (ValueError, KeyError, struct.error, pl.exceptions.PolarsError, OSError):
+        # authenticated, yet it does not parse: written by a foreign or broken writer
+        raise tampered from None
+    if contents.records.height != header.records:
+        raise tampered
+    return header, contents, sha.hexdigest()
+
+
+def _open(aead: AESGCM, prefix: bytes, i: int, sealed: bytes, digest: bytes, *, last: bool, error: Exception) -> bytes:
+    try:
+        return aead.decrypt(_nonce(prefix, i), sealed, _aad(digest, i, last))
+    except InvalidTag:
+        raise error from None
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

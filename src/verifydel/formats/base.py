@@ -1,0 +1,30 @@
+"""What a format reader hands the scanner: tables of text, in bounded batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import polars as pl
+
+#: Rows per batch the readers aim for: bounds memory whatever the file size.
+BATCH_ROWS = 200_000
+
+
+@dataclass
+class Table:
+    """One table of a source: a CSV file, one sheet of a workbook, ...
+
+    ``batches`` yields DataFrames whose columns are exactly ``columns``, every
+    one of dtype ``pl.String`` (cells read as text, never inferred), in row
+    order, header excluded, each at most about ``BATCH_ROWS`` rows. It may raise
+    a ``verifydel.errors.SourceError`` part-way (a truncated or corrupt file):
+    the rows already yielded count as scanned and the source ends ``partial``.
+    """
+
+    label: str  # the report path: the unit's label, plus "!/<sheet>" for a workbook sheet
+    kind: str  # "csv", "tsv", "jsonl", "parquet", "xlsx", "xls"
+    columns: list[str]  # header names, made unique ("TEL", "TEL_2") and never empty
+    batches: Iterator[pl.DataFrame]
+    encoding: str | None = None  # the text encoding used, None for binary formats
+    notes: list[str] = field(default_factory=list)  # e.g. "sheet is hidden"

@@ -1,0 +1,105 @@
+"""The evidence model: findings *and* coverage. Renderers only read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+
+from verifydel.exitcodes import ExitCode, scan_exit_code
+
+Status = Literal["scanned", "partial", "failed"]
+SCANNED: Status = "scanned"
+PARTIAL: Status = "partial"
+FAILED: Status = "failed"
+
+REPORT_FORMAT = "verifydel-report/1"
+
+#: Schema of ``Report.matches``. One row per (broker row, leaked record) pair.
+MATCH_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.String(),
+    "row": pl.Int64(),
+    "record_id": pl.String(),
+    "fields": pl.List(pl.String()),
+    "strength": pl.String(),  # "strong" | "weak"
+}
+
+#: Columns ``Report.matches`` MAY add; renderers emit each one per match only where it
+#: is present and non-null. ``offset`` (byte offset) locates a match in an unstructured
+#: source, whose ``row`` is then null; ``page`` and ``recovered`` mark a match found in
+#: space the source had freed (deleted SQLite cells, freelist pages, WAL frames).
+OPTIONAL_MATCH_SCHEMA: dict[str, pl.DataType] = {
+    "offset": pl.Int64(),
+    "page": pl.Int64(),
+    "recovered": pl.Boolean(),
+}
+
+#: The columns that together say *where* a match is: one broker row (or span) each.
+LOCATION_COLUMNS: tuple[str, ...] = ("source", "row", "offset", "page")
+
+
+@dataclass
+class SourceResult:
+    path: str
+    kind: str
+    status: Status
+    rows: int = 0
+    error: str | None = None
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    encoding: str | None = None
+    bytes: int | None = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # e.g. "sheet is hidden", "no phone column"
+
+
+@dataclass
+class PackSummary:
+    sha256: str
+    records: int
+    normalisation: str
+    format: str = ""
+
+
+@dataclass
+class Report:
+    tool_version: str
+    pack: PackSummary
+    started_at: str  # ISO-8601, UTC
+    finished_at: str
+    sources: list[SourceResult]
+    matches: pl.DataFrame  # MATCH_SCHEMA, sorted by (source order, row, record_id)
+    #: Only with --show-values: the clear values of the broker rows. Key columns are
+    #: whichever of ``source``, ``row``, ``offset``, ``page``, ``record_id`` it holds (it is
+    #: joined to ``matches`` on them, normally ``source`` + ``row``); every other column named
+    #: after a field (``verifydel.fields.FIELDS``) is a String holding that field's value.
+    values: pl.DataFrame | None = None
+
+    @property
+    def summary(self) -> dict[str, int]:
+        m = self.matches
+        best = (
+            m.group_by([c for c in LOCATION_COLUMNS if c in m.columns])
+            .agg((pl.col("strength") == "strong").any().alias("strong"))
+            if m.height
+            else pl.DataFrame({"strong": []}, schema={"strong": pl.Boolean()})
+        )
+        strong = int(best["strong"].sum()) if best.height else 0
+        return {
+            "rows_scanned": sum(s.rows for s in self.sources),
+            "matched_rows": best.height,
+            "matched_records": m["record_id"].n_unique() if m.height else 0,
+            "strong": strong,
+            "weak": best.height - strong,
+            "sources_failed": sum(1 for s in self.sources if s.status == FAILED),
+            "sources_partial": sum(1 for s in self.sources if s.status == PARTIAL),
+        }
+
+    @property
+    def incomplete_sources(self) -> int:
+        return sum(1 for s in self.sources if s.status != SCANNED)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """FOUND if any match, else INCOMPLETE if any source has gaps, else CLEAN."""
+        return scan_exit_code(matches=self.matches.height, incomplete_sources=self.incomplete_sources)
