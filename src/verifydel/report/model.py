@@ -38,6 +38,11 @@ OPTIONAL_MATCH_SCHEMA: dict[str, pl.DataType] = {
 #: The columns that together say *where* a match is: one broker row (or span) each.
 LOCATION_COLUMNS: tuple[str, ...] = ("source", "row", "offset", "page")
 
+#: Optional Struct column of ``Report.matches`` (only with --show-values): the broker row's
+#: clear value per field, one struct field per field name. ``Report.values`` is the other
+#: way to hand them over; renderers use ``Report.values`` when it is set.
+VALUES_COLUMN = "values"
+
 
 @dataclass
 class SourceResult:
@@ -50,6 +55,8 @@ class SourceResult:
     encoding: str | None = None
     bytes: int | None = None
     seconds: float = 0.0
+    #: Hints for the inspector (no personal value). Shown in the HTML and terminal reports,
+    #: not in the JSON report (its shape is the contract's).
     notes: list[str] = field(default_factory=list)  # e.g. "sheet is hidden", "no phone column"
 
 
@@ -69,18 +76,21 @@ class Report:
     finished_at: str
     sources: list[SourceResult]
     matches: pl.DataFrame  # MATCH_SCHEMA, sorted by (source order, row, record_id)
-    #: Only with --show-values: the clear values of the broker rows. Key columns are
-    #: whichever of ``source``, ``row``, ``offset``, ``page``, ``record_id`` it holds (it is
-    #: joined to ``matches`` on them, normally ``source`` + ``row``); every other column named
-    #: after a field (``verifydel.fields.FIELDS``) is a String holding that field's value.
+    #: Only with --show-values (or see ``VALUES_COLUMN``): the broker rows' clear values,
+    #: one row per location, keyed by the location columns (``source``, ``row``, and
+    #: ``offset``/``page`` where matches have them; a missing one counts as null), optionally
+    #: also ``record_id``. Each column named after a field in ``verifydel.fields.FIELDS`` is
+    #: a String with that field's value. Renderers show a value only under a match that
+    #: agrees on its field.
     values: pl.DataFrame | None = None
 
     @property
     def summary(self) -> dict[str, int]:
         m = self.matches
         best = (
-            m.group_by([c for c in LOCATION_COLUMNS if c in m.columns])
-            .agg((pl.col("strength") == "strong").any().alias("strong"))
+            m.group_by([c for c in LOCATION_COLUMNS if c in m.columns]).agg(
+                (pl.col("strength") == "strong").any().alias("strong")
+            )
             if m.height
             else pl.DataFrame({"strong": []}, schema={"strong": pl.Boolean()})
         )
@@ -102,4 +112,6 @@ class Report:
     @property
     def exit_code(self) -> ExitCode:
         """FOUND if any match, else INCOMPLETE if any source has gaps, else CLEAN."""
-        return scan_exit_code(matches=self.matches.height, incomplete_sources=self.incomplete_sources)
+        return scan_exit_code(
+            matches=self.matches.height, incomplete_sources=self.incomplete_sources
+        )

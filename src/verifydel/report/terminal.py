@@ -1,0 +1,128 @@
+"""The terminal summary after a scan: a table of sources, their errors and notes, the verdict.
+
+The CLI hands over its ``rich.console.Console``; nothing here prints on its own. Every string
+from the scanned media goes in as ``rich.text.Text`` (never parsed as markup) with control
+and bidi-override characters made visible, so a hostile path cannot restyle the table or
+send escape sequences to the inspector's terminal.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from verifydel.report._matches import per_source_counts
+from verifydel.report._text import visible
+from verifydel.report._verdict import verdict_of
+from verifydel.report.model import SCANNED, Report, SourceResult
+
+#: Sources scanned completely without a match or note shown before the rest are summed up in
+#: one line (failed, partial, matched and annotated sources are always listed).
+MAX_CLEAN_SOURCES_LISTED = 20
+
+#: source path -> (matched rows, strong, weak)
+_Counts = dict[str, tuple[int, int, int]]
+
+STATUS_STYLES: dict[str, str] = {"scanned": "green", "partial": "yellow", "failed": "bold red"}
+VERDICT_STYLES: dict[str, str] = {
+    "FOUND": "bold white on red",
+    "NOT CONFIRMED": "bold black on yellow",
+    "CLEAN": "bold white on green",
+}
+
+
+def _text(value: str | None, style: str = "") -> Text:
+    return Text(visible(value or ""), style=style)
+
+
+def _count(value: int | None, style: str = "") -> Text:
+    return Text("-" if value is None else f"{value:,}", style=style)
+
+
+def _problems(sources: list[SourceResult]) -> Text | None:
+    """Each source's error (red) and notes (dim) under its path; None if there are none."""
+    lines: list[Text] = []
+    for source in sources:
+        if not source.error and not source.notes:
+            continue
+        lines.append(
+            Text.assemble(
+                _text(source.path, "bold"),
+                " (",
+                _text(source.status, STATUS_STYLES.get(source.status, "")),
+                ")",
+            )
+        )
+        if source.error:
+            lines.append(Text.assemble("  error: ", _text(source.error, "red")))
+        lines += [Text.assemble("  note: ", _text(note, "dim")) for note in source.notes]
+    return Text("\n").join([Text("Errors and notes", style="bold"), *lines]) if lines else None
+
+
+def _listed_sources(report: Report, counts: _Counts) -> tuple[list[SourceResult], int]:
+    """Sources to list (report order) and how many clean ones were left out."""
+    listed: list[SourceResult] = []
+    clean_listed = 0
+    for source in report.sources:
+        clean = source.status == SCANNED and source.path not in counts and not source.notes
+        if clean and clean_listed >= MAX_CLEAN_SOURCES_LISTED:
+            continue
+        clean_listed += clean
+        listed.append(source)
+    return listed, len(report.sources) - len(listed)
+
+
+def _sources_table(listed: list[SourceResult], left_out: int, counts: _Counts) -> Table:
+    table = Table(title="Sources", title_justify="left")
+    table.add_column("Source", overflow="fold", ratio=1, min_width=16)
+    table.add_column("Kind")
+    table.add_column("Status")
+    table.add_column("Rows", justify="right")
+    table.add_column("Matched", justify="right")
+    table.add_column("Strong", justify="right")
+    table.add_column("Weak", justify="right")
+    for source in listed:
+        matched, strong, weak = counts.get(source.path, (0, 0, 0))
+        table.add_row(
+            _text(source.path),
+            _text(source.kind),
+            _text(source.status, STATUS_STYLES.get(source.status, "")),
+            _count(source.rows),
+            _count(matched, "bold red" if matched else ""),
+            _count(strong, "red" if strong else ""),
+            _count(weak, "yellow" if weak else ""),
+        )
+    if left_out:
+        table.add_row(Text(f"… {left_out:,} more sources scanned completely, no match", "dim"))
+    return table
+
+
+def render_summary(report: Report, console: Console) -> None:
+    """Print the per-source table, errors and notes, the totals and the verdict line."""
+    summary = report.summary
+    verdict = verdict_of(report)
+    counts = per_source_counts(report)
+    listed, left_out = _listed_sources(report, counts)
+    console.print(_sources_table(listed, left_out, counts))
+    problems = _problems(listed)
+    if problems is not None:
+        console.print(problems)
+    console.print(
+        Text.assemble(
+            "Rows scanned ",
+            (f"{summary['rows_scanned']:,}", "bold"),
+            " · matched rows ",
+            (f"{summary['matched_rows']:,}", "bold"),
+            f" ({summary['strong']:,} strong, {summary['weak']:,} weak)",
+            " · leaked records ",
+            (f"{summary['matched_records']:,}", "bold"),
+            f" · sources {len(report.sources):,} ({summary['sources_failed']:,} failed,"
+            f" {summary['sources_partial']:,} partial)",
+        )
+    )
+    console.print(
+        Text.assemble(
+            (f" {verdict.label} ", VERDICT_STYLES[verdict.label]), " ", _text(verdict.detail_en)
+        )
+    )
