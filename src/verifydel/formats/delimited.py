@@ -1,0 +1,219 @@
+"""CSV and TSV (and ";" or "|" separated text): the delimiter sniffed, polars streams the rows.
+
+UTF-8 files (with or without BOM) are read by polars from their own path; other
+encodings are first transcoded into a private temporary file. The header row, the
+delimiter and whether there is a header at all are decided from the decoded head
+of the file, quote-aware (a quoted field may hold the delimiter or a newline).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+from verifydel.errors import DecodeError, FormatError
+from verifydel.formats._frames import (
+    POLARS_CSV_ENCODINGS,
+    readable_as_utf8,
+    stream_frames,
+)
+from verifydel.formats._headers import positional_names, unique_column_names
+from verifydel.formats._probe import Probe
+from verifydel.formats.base import Table
+from verifydel.sources.base import Unit
+
+KIND: Final = "csv"
+TSV_KIND: Final = "tsv"
+
+#: Delimiters considered, in order of preference when the sniff cannot tell.
+DELIMITERS: Final[tuple[str, ...]] = (",", "\t", ";", "|")
+#: Records of the head the delimiter is sniffed from.
+SNIFF_RECORDS: Final = 50
+
+HEADERLESS_NOTE: Final = (
+    "no header row: the first row looks like data, so it is kept as data and the "
+    "columns are named column_1, column_2, ..."
+)
+
+# Shapes of a first-row cell that make it data rather than a header name
+# (matched after NFKC, so full-width digits count).
+_PHONE: Final = re.compile(r"\+?[0-9][0-9()\- .]{8,18}[0-9]")
+_POSTAL: Final = re.compile(r"〒?\s*[0-9]{3}-?[0-9]{4}")
+_EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_NUMBER: Final = re.compile(r"[+-]?[0-9][0-9,]*(\.[0-9]+)?")
+_DATE: Final = re.compile(r"[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}")
+
+
+def sniff(probe: Probe) -> bool:
+    """Any text: CSV is the reader of last resort for text files."""
+    return not probe.is_binary
+
+
+def _complete_records(probe: Probe) -> str:
+    """The decoded head without its last, possibly cut, line (unless it is the whole file)."""
+    text = probe.text_head
+    if probe.text_head_is_whole_file:
+        return text
+    cut = max(text.rfind("\n"), text.rfind("\r"))
+    return text[: cut + 1] if cut > 0 else text
+
+
+def _records(text: str, delimiter: str) -> list[list[str]]:
+    """The records of ``text`` (blank lines included, as []), up to any it cannot parse."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    records: list[list[str]] = []
+    with contextlib.suppress(csv.Error):  # e.g. a field over csv's size limit
+        records.extend(reader)
+    return records
+
+
+def _is_blank(record: list[str]) -> bool:
+    return all(not cell.strip() for cell in record)
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first records into the most consistent field counts.
+
+    Consistency first (share of records with the commonest field count, to a tenth),
+    then more fields, then the order of DELIMITERS. One field everywhere: ",".
+    """
+    best, best_key = DELIMITERS[0], (0.0, 0)
+    for delimiter in DELIMITERS:
+        records = (r for r in _records(text, delimiter) if not _is_blank(r))
+        counts = [len(record) for record in islice(records, SNIFF_RECORDS)]
+        if not counts:
+            continue
+        fields, frequency = Counter(counts).most_common(1)[0]
+        if fields < 2:
+            continue
+        key = (round(frequency / len(counts), 1), fields)
+        if key > best_key:
+            best, best_key = delimiter, key
+    return best
+
+
+def looks_like_data(cells: Sequence[str]) -> bool:
+    """True when a first row is data, not a header: a cell shaped like a phone, postal
+    code, e-mail address or date, or every non-empty cell a number."""
+    values = [unicodedata.normalize("NFKC", cell).strip() for cell in cells]
+    values = [value for value in values if value]
+    if not values:
+        return False
+    if any(
+        pattern.fullmatch(value) for value in values for pattern in (_PHONE, _POSTAL, _EMAIL, _DATE)
+    ):
+        return True
+    return all(_NUMBER.fullmatch(value) for value in values)
+
+
+def open_tables(unit: Unit, probe: Probe) -> list[Table]:
+    text = _complete_records(probe)
+    if not text.strip():
+        return [Table(unit.label, KIND, [], iter(()), encoding=None, notes=["empty file"])]
+    delimiter = sniff_delimiter(text)
+    records = _records(text, delimiter)
+    first = next((i for i, record in enumerate(records) if not _is_blank(record)), None)
+    if first is None:
+        raise FormatError(
+            "the first row cannot be read as CSV",
+            hint="check the file is a CSV export; a field may be longer than 128 KiB",
+        )
+    first_row = records[first]
+    # As wide as the widest row of the head: data wider than its header is kept,
+    # in columns named by position.
+    width = max(len(record) for record in records if not _is_blank(record))
+    has_header = not looks_like_data(first_row)
+    if has_header:
+        columns = unique_column_names([*first_row, *[""] * (width - len(first_row))])
+    else:
+        columns = positional_names(width)
+    kind = TSV_KIND if delimiter == "\t" else KIND
+    reading = _CsvReading(
+        path=unit.path,
+        encoding=probe.encoding,
+        delimiter=delimiter,
+        eol="\r" if "\n" not in text and "\r" in text else "\n",
+        # polars counts every record, blank ones too, when it skips rows
+        skip_rows=first + 1 if has_header else first,
+        columns=columns,
+        what=kind.upper(),
+    )
+    notes = [] if has_header else [HEADERLESS_NOTE]
+    return [
+        Table(unit.label, kind, columns, reading.batches(), encoding=probe.encoding, notes=notes)
+    ]
+
+
+class _CsvReading:
+    """How to read one delimited file; ``batches`` does it, lazily, when iterated."""
+
+    def __init__(
+        self,
+        *,
+        path: Path,
+        encoding: str,
+        delimiter: str,
+        eol: str,
+        skip_rows: int,
+        columns: list[str],
+        what: str,
+    ) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.eol = eol
+        self.skip_rows = skip_rows
+        self.columns = columns
+        self.what = what
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        # A generator: nothing is read (and no temporary file made) until the
+        # scanner asks for the first batch; the temporary file goes when it is done.
+        with readable_as_utf8(
+            self.path, self.encoding, direct=POLARS_CSV_ENCODINGS, suffix=".csv"
+        ) as (readable, decode_error):
+            if readable.stat().st_size > 0:
+                yield from self._scan(readable)
+            if decode_error is not None:
+                raise decode_error
+
+    def _scan(self, path: Path) -> Iterator[pl.DataFrame]:
+        # The header was read from the head of the file: polars skips it and reads
+        # every row into exactly these columns (short rows padded with nulls, long
+        # rows cut: ragged lines do not abort the file).
+        lf = pl.scan_csv(
+            path,
+            has_header=False,
+            skip_rows=self.skip_rows,
+            schema=dict.fromkeys(self.columns, pl.String),
+            missing_columns="insert",
+            extra_columns="ignore",
+            separator=self.delimiter,
+            quote_char='"',
+            eol_char=self.eol,
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
+        return stream_frames(lf, columns=self.columns, what=self.what, on_error=self._error)
+
+    def _error(self, rows_done: int, exc: Exception) -> Exception:
+        # Looks at the polars message only to classify it; never passes it on.
+        if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
+            return DecodeError(
+                f"the file is not valid UTF-8 after data row {rows_done}",
+                hint="the rows before it were scanned; try --encoding=cp932 (or euc_jp)",
+            )
+        return FormatError(
+            f"malformed {self.what} after data row {rows_done}",
+            hint="the rows before it were scanned; check whether the file is complete or corrupt",
+        )

@@ -1,0 +1,91 @@
+"""JSON Lines: one object per line, each a row; the union of the keys are the columns.
+
+Values are kept as their JSON text: strings as they are, numbers and booleans as
+written, nested objects and arrays as JSON text. Files that are not UTF-8 (or
+carry a BOM, which polars refuses) are transcoded into a private temporary file.
+
+The key union needs a first pass over the whole file (native in polars); a
+non-UTF-8 file is therefore transcoded twice, once per pass, so that no
+temporary copy outlives a call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+from verifydel.formats._frames import readable_as_utf8, stream_frames
+from verifydel.formats._headers import unique_column_names
+from verifydel.formats._probe import Probe
+from verifydel.formats.base import Table
+from verifydel.sources.base import Unit
+
+KIND: Final = "jsonl"
+
+#: Read by polars from the file itself; anything else is transcoded first.
+POLARS_JSONL_ENCODINGS: Final = frozenset({"utf-8", "ascii"})
+
+
+def sniff(probe: Probe) -> bool:
+    """Text whose first non-blank character opens an object."""
+    return not probe.is_binary and probe.text_head.lstrip()[:1] == "{"
+
+
+def open_tables(unit: Unit, probe: Probe) -> list[Table]:
+    with readable_as_utf8(
+        unit.path, probe.encoding, direct=POLARS_JSONL_ENCODINGS, suffix=".jsonl"
+    ) as (readable, _):
+        keys = key_union(readable)
+    columns = unique_column_names(keys)
+    batches = _batches(unit.path, probe.encoding, keys, columns)
+    return [Table(unit.label, KIND, columns, batches, encoding=probe.encoding)]
+
+
+def _batches(
+    path: Path, encoding: str, keys: list[str], columns: list[str]
+) -> Iterator[pl.DataFrame]:
+    if not keys:
+        return
+    with readable_as_utf8(path, encoding, direct=POLARS_JSONL_ENCODINGS, suffix=".jsonl") as (
+        readable,
+        decode_error,
+    ):
+        # Every key read as String: polars keeps numbers as written and nested values as JSON.
+        lf = pl.scan_ndjson(readable, schema={key: pl.String for key in keys})
+        renamed = lf.select(
+            pl.col(key).alias(column) for key, column in zip(keys, columns, strict=True)
+        )
+        yield from stream_frames(renamed, columns=columns, what="JSON Lines")
+        if decode_error is not None:
+            raise decode_error
+
+
+def key_union(path: Path) -> list[str]:
+    """Every top-level key of the file's objects, in order of first appearance.
+
+    Polars infers them natively over the whole file when the values' types agree.
+    When they do not (a key holding an object on one line and a list on another)
+    or a line is broken, the keys are collected line by line up to the first
+    broken line (reading the rows will then stop there with a FormatError).
+    """
+    try:
+        return pl.scan_ndjson(path, infer_schema_length=None).collect_schema().names()
+    except pl.exceptions.PolarsError:
+        pass
+    keys: dict[str, None] = {}
+    with open(path, encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                break
+            if not isinstance(record, dict):
+                break
+            keys.update(dict.fromkeys(record))
+    return list(keys)

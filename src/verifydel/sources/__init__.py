@@ -1,0 +1,36 @@
+"""Sources: where bytes come from. Each source string expands to units (or failures).
+
+Public API: ``expand(source) -> Iterator[Unit | UnitFailure]``.
+
+A source kind is a module with ``KIND``, ``claims(source) -> bool`` and
+``expand(source) -> Iterator[Unit | UnitFailure]``; adding one is one module plus
+one line in ``SOURCE_KINDS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Final
+
+from verifydel.sources import database, files
+from verifydel.sources.base import Unit, UnitFailure
+
+#: Tried in order; the first that claims a source expands it. Specific kinds
+#: recognised by their form (a URI scheme) come first; files claim anything,
+#: so they come last.
+SOURCE_KINDS: Final[tuple[ModuleType, ...]] = (
+    database,
+    files,
+)
+
+
+def expand(source: str) -> Iterator[Unit | UnitFailure]:
+    """The units of one source as given on the command line, in a stable order."""
+    for kind in SOURCE_KINDS:
+        if kind.claims(source):
+            yield from kind.expand(source)
+            return
+
+
+__all__ = ["SOURCE_KINDS", "Unit", "UnitFailure", "expand"]

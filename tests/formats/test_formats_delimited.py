@@ -1,0 +1,288 @@
+"""CSV/TSV: encodings, delimiters, quoting, headers, batches, temporary copies."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from verifydel.errors import DecodeError, FormatError
+from verifydel.formats import _frames, open_tables
+from verifydel.formats.base import Table
+from verifydel.sources import Unit
+
+HEADER = ["氏名", "フリガナ", "住所", "電話番号"]
+ROWS = [
+    ["山田 太郎", "ヤマダ タロウ", "東京都千代田区千代田1-1-1", "03-1234-5678"],
+    ["佐藤 花子", "サトウ ハナコ", "大阪府大阪市北区梅田3丁目4番5号", "090-1111-2222"],
+    ["鈴木 一郎", "ｽｽﾞｷ ｲﾁﾛｳ", "北海道札幌市中央区北一条西二丁目", "011-222-3333"],
+]
+
+
+def _csv_text(rows: list[list[str]], delimiter: str = ",", newline: str = "\n") -> str:
+    return "".join(delimiter.join(row) + newline for row in rows)
+
+
+def _write(path: Path, data: bytes) -> Unit:
+    path.write_bytes(data)
+    return Unit(label=path.name, path=path, size=len(data))
+
+
+def _only_table(unit: Unit, **kwargs: str) -> Table:
+    [table] = open_tables(unit, **kwargs)
+    return table
+
+
+def _rows(table: Table) -> list[tuple[str | None, ...]]:
+    return [row for batch in table.batches for row in batch.rows()]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "expected"),
+    [
+        ("utf-8", b"", "utf-8"),
+        ("utf-8", codecs.BOM_UTF8, "utf-8-sig"),
+        ("cp932", b"", "cp932"),
+        ("euc_jp", b"", "euc_jp"),
+        ("utf-16", b"", "utf-16"),  # Python writes the BOM
+        ("utf-16-be", codecs.BOM_UTF16_BE, "utf-16"),
+    ],
+)
+def test_japanese_csv_in_every_encoding(
+    tmp_path: Path, encoding: str, prefix: bytes, expected: str
+) -> None:
+    text = _csv_text([HEADER, *ROWS], newline="\r\n")
+    table = _only_table(_write(tmp_path / "members.csv", prefix + text.encode(encoding)))
+    assert table.kind == "csv"
+    assert table.encoding == expected
+    assert table.columns == HEADER
+    assert _rows(table) == [tuple(row) for row in ROWS]
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "kind"), [("\t", "tsv"), (";", "csv"), ("|", "csv"), (",", "csv")]
+)
+def test_delimiter_is_sniffed(tmp_path: Path, delimiter: str, kind: str) -> None:
+    # The other candidates appear inside fields to mislead a naive count.
+    rows = [
+        ["氏名", "メモ", "電話"],
+        ["山田", "a,b;c|d", "03-1234-5678"],
+        ["佐藤", "e,f;g|h", "06-1234-5678"],
+    ]
+    if delimiter != "\t":
+        rows = [[f'"{cell}"' if delimiter in cell else cell for cell in row] for row in rows]
+    table = _only_table(_write(tmp_path / "x.txt", _csv_text(rows, delimiter).encode("cp932")))
+    assert table.kind == kind
+    assert table.columns == ["氏名", "メモ", "電話"]
+    assert _rows(table)[1] == ("佐藤", "e,f;g|h", "06-1234-5678")
+
+
+def test_quoted_fields_hold_delimiters_newlines_and_quotes(tmp_path: Path) -> None:
+    text = 'name,address,note\n"山田, 太郎","東京都\n千代田区","彼は""常連""です"\n佐藤,大阪,\n'
+    table = _only_table(_write(tmp_path / "q.csv", text.encode("euc_jp")))
+    assert _rows(table) == [
+        ("山田, 太郎", "東京都\n千代田区", '彼は"常連"です'),
+        ("佐藤", "大阪", None),
+    ]
+
+
+def test_ragged_lines_do_not_abort_the_file(tmp_path: Path) -> None:
+    text = "a,b,c\n1,2,3\n4,5\n6,7,8,9,10\n\n11,12,13\n"
+    table = _only_table(_write(tmp_path / "r.csv", text.encode()))
+    # Rows of the head wider than the header are kept in columns named by position.
+    assert table.columns == ["a", "b", "c", "column_4", "column_5"]
+    rows = _rows(table)
+    assert rows[0] == ("1", "2", "3", None, None)
+    assert rows[1] == ("4", "5", None, None, None)
+    assert rows[2] == ("6", "7", "8", "9", "10")
+    assert rows[-1] == ("11", "12", "13", None, None)
+
+
+def test_a_row_wider_than_any_in_the_head_is_cut_not_fatal(tmp_path: Path) -> None:
+    head = "id,name\n" + "".join(f"{i},山田\n" for i in range(10_000))  # > the sniffed head
+    table = _only_table(_write(tmp_path / "w.csv", (head + "x,y,z,extra\n").encode()))
+    assert table.columns == ["id", "name"]
+    assert _rows(table)[-1] == ("x", "y")
+
+
+@pytest.mark.parametrize("blank", ["\n\n", "\r\n", "  \n,\n"])
+def test_blank_lines_before_the_header_are_skipped(tmp_path: Path, blank: str) -> None:
+    text = blank + "氏名,電話\n山田,03-1234-5678\n"
+    table = _only_table(_write(tmp_path / "b.csv", text.encode("cp932")))
+    assert table.columns == ["氏名", "電話"]
+    assert _rows(table) == [("山田", "03-1234-5678")]
+
+
+def test_a_headerless_file_with_a_bom_keeps_its_first_row_clean(tmp_path: Path) -> None:
+    text = "山田,090-1234-5678\n佐藤,03-1234-5678\n"
+    table = _only_table(_write(tmp_path / "h.csv", codecs.BOM_UTF8 + text.encode()))
+    assert table.columns == ["column_1", "column_2"]
+    assert _rows(table) == [("山田", "090-1234-5678"), ("佐藤", "03-1234-5678")]
+
+
+def test_cells_stay_text(tmp_path: Path) -> None:
+    text = "tel,zip,amount,date,flag\n0312345678,0010001,1.50,2020-01-02,true\n"
+    table = _only_table(_write(tmp_path / "t.csv", text.encode()))
+    [batch] = list(table.batches)
+    assert all(dtype == pl.String for dtype in batch.dtypes)
+    assert batch.row(0) == ("0312345678", "0010001", "1.50", "2020-01-02", "true")
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("TEL,TEL,TEL", ["TEL", "TEL_2", "TEL_3"]),
+        ("name,,phone,", ["name", "column_2", "phone", "column_4"]),
+        (" 氏名 ,TEL,TEL_2,TEL", ["氏名", "TEL", "TEL_2", "TEL_3"]),
+        ("column_2,", ["column_2", "column_2_2"]),
+    ],
+)
+def test_header_names_are_unique_and_never_empty(
+    tmp_path: Path, header: str, expected: list[str]
+) -> None:
+    width = len(expected)
+    text = header + "\n" + ",".join(["x"] * width) + "\n"
+    table = _only_table(_write(tmp_path / "h.csv", text.encode()))
+    assert table.columns == expected
+    assert list(next(iter(table.batches)).columns) == expected
+
+
+@pytest.mark.parametrize(
+    "first_row",
+    [
+        "山田 太郎,090-1234-5678,東京都",
+        "山田 太郎,０９０－１２３４－５６７８,東京都",  # full-width digits
+        "1,2,3",
+        "山田,taro@example.jp,東京都",
+        "山田,〒100-0001,東京都",
+    ],
+)
+def test_a_first_row_that_looks_like_data_is_kept_as_data(tmp_path: Path, first_row: str) -> None:
+    text = first_row + "\n佐藤 花子,06-1234-5678,大阪府\n"
+    table = _only_table(_write(tmp_path / "noheader.csv", text.encode("cp932")))
+    assert table.columns == ["column_1", "column_2", "column_3"]
+    assert any("no header row" in note for note in table.notes)
+    rows = _rows(table)
+    assert len(rows) == 2
+    assert rows[0] == tuple(first_row.split(","))
+
+
+def test_a_header_row_is_not_data(tmp_path: Path) -> None:
+    table = _only_table(_write(tmp_path / "h.csv", _csv_text([HEADER, *ROWS]).encode()))
+    assert table.notes == []
+    assert len(_rows(table)) == len(ROWS)
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"  \r\n", codecs.BOM_UTF8])
+def test_an_empty_file_is_a_table_without_columns_or_batches(
+    tmp_path: Path, content: bytes
+) -> None:
+    table = _only_table(_write(tmp_path / "empty.csv", content))
+    assert table.columns == []
+    assert list(table.batches) == []
+
+
+def test_a_header_only_file_has_columns_and_no_rows(tmp_path: Path) -> None:
+    table = _only_table(_write(tmp_path / "h.csv", "氏名,電話\n".encode("cp932")))
+    assert table.columns == ["氏名", "電話"]
+    assert _rows(table) == []
+
+
+def test_batches_are_bounded_and_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_frames, "BATCH_ROWS", 7)
+    text = "id,name\n" + "".join(f"{i},名前{i}\n" for i in range(100))
+    for encoding in ("utf-8", "cp932"):
+        table = _only_table(_write(tmp_path / f"b-{encoding}.csv", text.encode(encoding)))
+        batches = list(table.batches)
+        assert all(0 < batch.height <= 7 for batch in batches)
+        assert [int(row[0]) for batch in batches for row in batch.rows()] == list(range(100))
+
+
+@pytest.fixture
+def private_tempdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_other_encodings_use_a_private_temporary_copy_that_is_removed(
+    tmp_path: Path, private_tempdir: Path
+) -> None:
+    table = _only_table(_write(tmp_path / "m.csv", _csv_text([HEADER, *ROWS]).encode("cp932")))
+    assert list(private_tempdir.iterdir()) == []  # nothing happens before the first batch
+    batches = iter(table.batches)
+    first = next(batches)
+    [copy] = list(private_tempdir.iterdir())
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert first.height == len(ROWS)
+    assert list(batches) == []
+    assert list(private_tempdir.iterdir()) == []
+
+
+def test_the_temporary_copy_is_removed_when_the_scanner_stops_early(
+    tmp_path: Path, private_tempdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_frames, "BATCH_ROWS", 2)
+    table = _only_table(_write(tmp_path / "m.csv", _csv_text([HEADER, *ROWS]).encode("euc_jp")))
+    batches = table.batches
+    next(batches)
+    batches.close()  # type: ignore[attr-defined]
+    assert list(private_tempdir.iterdir()) == []
+
+
+def test_a_decode_error_mid_file_keeps_the_rows_before_it(
+    tmp_path: Path, private_tempdir: Path
+) -> None:
+    good = "".join(f"{i},山田{i}\n" for i in range(20_000)).encode("cp932")  # past the sniffed head
+    data = "id,name\n".encode("cp932") + good + b"9,\x81\x20\n" + "10,佐藤\n".encode("cp932")
+    table = _only_table(_write(tmp_path / "bad.csv", data), encoding="cp932")
+    seen = 0
+    with pytest.raises(DecodeError) as info:
+        for batch in table.batches:
+            seen += batch.height
+    assert seen == 20_000
+    bad_offset = len(data) - len("10,佐藤\n".encode("cp932")) - len(b"\x81\x20\n")
+    assert f"byte offset {bad_offset}" in str(info.value)
+    assert "山田" not in str(info.value)
+    assert list(private_tempdir.iterdir()) == []
+
+
+def test_invalid_utf8_after_the_head_is_a_decode_error_after_the_rows_before(
+    tmp_path: Path,
+) -> None:
+    rows = "".join(f"{i},山田{i}\n" for i in range(20_000)).encode()
+    data = b"id,name\n" + rows + b"x,\xff\xfe\n"
+    table = _only_table(_write(tmp_path / "bad.csv", data), encoding="utf-8")
+    with pytest.raises(DecodeError, match="not valid UTF-8") as info:
+        for _ in table.batches:
+            pass
+    assert "--encoding=cp932" in str(info.value)
+
+
+def test_a_malformed_csv_is_a_format_error_without_cell_values(tmp_path: Path) -> None:
+    data = 'id,name\n1,"山田\n'.encode() + b"2,x\n" * 5
+    table = _only_table(_write(tmp_path / "m.csv", data))
+    with pytest.raises(FormatError) as info:
+        list(table.batches)
+    assert "山田" not in str(info.value)
+    assert "data row" in str(info.value)
+
+
+def test_cr_only_line_endings(tmp_path: Path) -> None:
+    table = _only_table(_write(tmp_path / "mac.csv", "a,b\r山田,1\r佐藤,2\r".encode("cp932")))
+    assert _rows(table) == [("山田", "1"), ("佐藤", "2")]
+
+
+def test_the_source_file_is_not_modified(tmp_path: Path) -> None:
+    data = _csv_text([HEADER, *ROWS]).encode("cp932")
+    unit = _write(tmp_path / "m.csv", data)
+    before = os.stat(unit.path)
+    _rows(_only_table(unit))
+    assert unit.path.read_bytes() == data
+    assert os.stat(unit.path).st_mtime_ns == before.st_mtime_ns
