@@ -13,7 +13,14 @@ Public API (stable; the scan and the fingerprint builder call only this):
 - ``field_expr(field, cols) -> pl.Expr``: the normaliser of one field.
   ``cols`` is a non-empty list of expressions; for single-valued fields they are
   joined in order (姓 + 名; 都道府県 + 市区町村 + 番地 + 建物) before normalising.
-  For multi-valued fields (phone, email) the caller passes one column at a time.
+  For multi-valued fields (phone, email) the caller passes one column at a time
+  (given several, the first that normalises to a value is used).
+
+The rules, their examples, the variant-kanji sources and the measured costs are
+in docs/normalisation.md. Each field has its module (``name``, ``name_kana``,
+``address``, ``postal``, ``phone``, ``email``, ``birth_date``); ``_text`` holds
+what they share (NFKC applied as one literal table composed with the field's
+own character rules, dashes, whitespace, placeholders).
 """
 
 from __future__ import annotations
