@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from verifydel.fields import COMBINATIONS, FIELDS, MULTI_VALUED, PHONE
+from verifydel.fields import COMBINATIONS, FIELDS, MULTI_VALUED
 from verifydel.fingerprint.hashing import COMBINATION_CODE, field_domain, fingerprint_expr
 from verifydel.fingerprint.keys import Secret
 from verifydel.normalise.batch import ROW
@@ -15,12 +15,15 @@ FP_SUFFIX = "_fp"
 
 
 def field_fingerprints(norm: pl.DataFrame, secret: Secret) -> pl.DataFrame:
-    """``_row`` plus ``<field>_fp`` (u64, null when absent) for each single-valued field,
-    and ``phone_fp`` as List[u64]."""
+    """``_row`` plus ``<field>_fp`` for every field: u64 (null when absent) for
+    single-valued fields, List[u64] for multi-valued ones (phone, email)."""
     exprs = [pl.col(ROW)]
-    exprs += [fingerprint_expr(secret, field_domain(f), [pl.col(f)]).alias(f + FP_SUFFIX) for f in SINGLE_FIELDS]
-    seed_expr = pl.element().nchash.xxh3_64(seed=secret.fingerprint_seed(field_domain(PHONE)))
-    exprs.append(pl.col(PHONE).list.eval(seed_expr).alias(PHONE + FP_SUFFIX))
+    for f in FIELDS:
+        if f in MULTI_VALUED:
+            seeded = pl.element().nchash.xxh3_64(seed=secret.fingerprint_seed(field_domain(f)))
+            exprs.append(pl.col(f).list.eval(seeded).alias(f + FP_SUFFIX))
+        else:
+            exprs.append(fingerprint_expr(secret, field_domain(f), [pl.col(f)]).alias(f + FP_SUFFIX))
     return norm.lazy().select(exprs).collect()
 
 

@@ -1,0 +1,3 @@
+from verifydel.cli import main
+
+main()

@@ -1,0 +1,165 @@
+"""The commands of CONTRACT.md: keygen, fingerprint, scan, info, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from verifydel.cli import handle_errors, main, stderr_console
+from verifydel.cli.options import encoding_option, key_option, map_option, mapping_from
+from verifydel.cli.progress import ObserverProgress
+from verifydel.exitcodes import ExitCode, scan_exit_code
+from verifydel.fingerprint.keys import generate_secret, read_key, write_key
+
+
+@main.command()
+@click.argument("keyfile", type=click.Path(path_type=Path, dir_okay=False))
+@handle_errors
+def keygen(keyfile: Path) -> None:
+    """Write a new random 256-bit secret to KEYFILE (mode 0600, never overwritten)."""
+    secret = generate_secret()
+    write_key(keyfile, secret)
+    click.echo(f"wrote key {keyfile} (id {secret.key_id()}); keep it secret, it opens every pack made with it")
+
+
+@main.command()
+@click.argument("leaked", nargs=-1, required=True)
+@key_option
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The pack to write.")
+@click.option("--id-column", default=None, metavar="COL", help="The leaked set's record id column (default: row number).")
+@map_option
+@encoding_option
+@handle_errors
+def fingerprint(
+    leaked: tuple[str, ...], key_path: Path, out: Path, id_column: str | None, maps: tuple[str, ...], encoding: str | None
+) -> None:
+    """Normalise and hash the LEAKED set (files or folders) into a sealed PACK."""
+    from verifydel.fingerprint.build import build_pack
+
+    secret = read_key(key_path)
+    console = stderr_console()
+    with ObserverProgress(console) as progress:
+        result = build_pack(
+            leaked,
+            secret,
+            out,
+            id_column=id_column,
+            mapping=mapping_from(maps),
+            encoding=encoding,
+            progress=progress.simple_advance,
+        )
+    click.echo(f"wrote pack {out}: {result.header.records:,} records, sha256 {result.sha256}")
+    for label, cols in result.columns.items():
+        used = ", ".join(f"{f}={'+'.join(c)}" for f, c in cols.items())
+        click.echo(f"  {label}: {used}")
+
+
+@main.command()
+@click.argument("pack", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the metadata as JSON.")
+@handle_errors
+def info(pack: Path, as_json: bool) -> None:
+    """Show a pack's public metadata (no key needed; never shows fingerprints)."""
+    from verifydel.fingerprint.pack import file_sha256, read_header
+
+    header = read_header(pack)
+    meta = {
+        "file": str(pack),
+        "sha256": file_sha256(pack),
+        "format": header.format,
+        "tier": header.tier,
+        "records": header.records,
+        "normalisation": header.normalisation,
+        "created_at": header.created_at,
+        "tool": header.tool,
+        "fields": header.fields,
+        "combinations": header.combinations,
+        "hash": header.hash,
+        "cipher": header.cipher,
+        "key_check": header.key_check,
+        "inputs": header.inputs,
+    }
+    if as_json:
+        click.echo(json.dumps(meta, ensure_ascii=False, indent=2))
+        return
+    for k, v in meta.items():
+        if k == "inputs":
+            click.echo("inputs:")
+            for item in v:
+                click.echo(f"  {item['name']}  {item.get('bytes', '?')} bytes  sha256 {item['sha256']}")
+        else:
+            click.echo(f"{k}: {', '.join(v) if isinstance(v, list) else v}")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--pack", "pack_path", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@key_option
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the JSON report.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the HTML report.")
+@map_option
+@encoding_option
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="Sources scanned in parallel.")
+@click.option("--show-values", is_flag=True, help="Put the broker's clear values of matched rows in the reports.")
+@click.option("--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells).")
+@handle_errors
+def scan(
+    sources: tuple[str, ...],
+    pack_path: Path,
+    key_path: Path,
+    json_path: Path | None,
+    html_path: Path | None,
+    maps: tuple[str, ...],
+    encoding: str | None,
+    jobs: int,
+    show_values: bool,
+    quiet: bool,
+) -> None:
+    """Scan every SOURCE (file or folder) against PACK and report surviving records.
+
+    Exit 0 clean, 3 found, 4 not confirmed (a source could not be scanned completely),
+    2 could not start, 1 internal error.
+    """
+    from verifydel.report.html_report import render_html
+    from verifydel.report.json_report import write_json
+    from verifydel.report.terminal import render_summary
+    from verifydel.scan import ScanOptions, load_pack
+    from verifydel.scan import scan as run_scan
+
+    secret = read_key(key_path)
+    options = ScanOptions(mapping=mapping_from(maps), encoding=encoding, jobs=jobs, show_values=show_values)
+    pack = load_pack(pack_path, secret)
+    console = stderr_console()
+    with ObserverProgress(console) as progress:
+        report = run_scan(sources, pack, options, observer=progress)
+    if json_path:
+        write_json(report, json_path, show_values=show_values)
+    if html_path:
+        html_path.write_text(render_html(report, show_values=show_values), encoding="utf-8")
+    if not quiet:
+        render_summary(report, console)
+    code = scan_exit_code(matches=report.matches.height, incomplete_sources=report.incomplete_sources)
+    sys.exit(int(code))
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "directory",
+    default="verifydel-demo",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to write the demo data, key, pack and reports.",
+)
+@click.option("--records", default=3000, show_default=True, type=click.IntRange(100, 1_000_000))
+@click.option("--seed", default=2023, show_default=True, type=int)
+@handle_errors
+def demo(directory: Path, records: int, seed: int) -> None:
+    """Generate a synthetic leak and a broker folder, then fingerprint and scan them."""
+    from verifydel.cli.demo_run import run_demo
+
+    ok = run_demo(directory, records=records, seed=seed, console=stderr_console())
+    sys.exit(0 if ok else int(ExitCode.INTERNAL_ERROR))

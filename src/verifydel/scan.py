@@ -1,0 +1,259 @@
+"""`verifydel scan`: sources → formats → normalise → fingerprint → match → evidence.
+
+Per-source failures never stop the scan: each ends in the report as scanned,
+partial or failed with its reason. Only problems that stop the scan from
+starting at all (bad pack, wrong key, bad options) are raised.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import polars as pl
+
+from verifydel import __version__
+from verifydel.errors import SourceError
+from verifydel.fields import ADDRESS, PHONE
+from verifydel.fingerprint.keys import Secret
+from verifydel.fingerprint.pack import PackContents, PackHeader, read_pack
+from verifydel.formats import open_tables
+from verifydel.formats.base import Table
+from verifydel.formats.columns import detect_columns
+from verifydel.match import match_normalised
+from verifydel.normalise import NORMALISATION_VERSION
+from verifydel.normalise.batch import ROW, normalise_batch
+from verifydel.report.model import (
+    FAILED,
+    MATCH_SCHEMA,
+    PARTIAL,
+    SCANNED,
+    PackSummary,
+    Report,
+    SourceResult,
+)
+from verifydel.sources import expand
+from verifydel.sources.base import Unit, UnitFailure
+
+
+class ScanObserver(Protocol):
+    """What the CLI's progress display listens to. Every method may be called from worker threads."""
+
+    def source_started(self, label: str, total_bytes: int | None) -> None: ...
+    def rows_done(self, label: str, rows: int, nbytes: int) -> None: ...
+    def source_finished(self, result: SourceResult) -> None: ...
+
+
+@dataclass
+class LoadedPack:
+    path: Path
+    header: PackHeader
+    contents: PackContents
+    sha256: str
+    secret: Secret
+
+    def summary(self) -> PackSummary:
+        return PackSummary(
+            sha256=self.sha256,
+            records=self.header.records,
+            normalisation=self.header.normalisation,
+            format=self.header.format,
+        )
+
+
+def load_pack(path: Path, secret: Secret) -> LoadedPack:
+    header, contents, sha = read_pack(path, secret)
+    return LoadedPack(path=path, header=header, contents=contents, sha256=sha, secret=secret)
+
+
+@dataclass
+class ScanOptions:
+    mapping: Mapping[str, Sequence[str]] | None = None
+    encoding: str | None = None
+    jobs: int = 1  # sources scanned in parallel
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)  # batches matched in parallel
+    show_values: bool = False
+
+
+@dataclass
+class _TableOutcome:
+    result: SourceResult
+    matches: list[pl.DataFrame] = field(default_factory=list)
+
+
+def _safe_reason(exc: BaseException) -> str:
+    """A failure reason that cannot carry a personal value.
+
+    Our own errors are written never to include cell contents; anything else
+    (a parser's message may quote the offending cell) is reduced to its type.
+    """
+    if isinstance(exc, SourceError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__} while reading (a verifydel bug: please report it)"
+
+
+def _match_batch(
+    batch: pl.DataFrame, cols: Mapping[str, Sequence[str]], first_row: int, label: str, pack: LoadedPack, show_values: bool
+) -> pl.DataFrame | None:
+    """Normalise, fingerprint and match one batch; rows numbered from ``first_row`` + 1."""
+    found = match_normalised(normalise_batch(batch, cols), pack.secret, pack.contents)
+    if not found.height:
+        return None
+    if show_values:
+        found = found.join(_clear_values(batch, cols), on=ROW, how="left")
+    return found.with_columns(
+        pl.lit(label).alias("source"), (pl.col(ROW).cast(pl.Int64) + first_row + 1).alias("row")
+    ).drop(ROW)
+
+
+def _scan_table(table: Table, pack: LoadedPack, options: ScanOptions, observer: ScanObserver | None) -> _TableOutcome:
+    """Read batches in order and match them on ``options.threads`` workers (polars releases the GIL).
+
+    At most two batches per worker are in flight, so memory stays bounded. Rows
+    count as scanned once their batch is matched; a read error after that makes
+    the source partial, with everything before it kept.
+    """
+    result = SourceResult(path=table.label, kind=table.kind, status=SCANNED, encoding=table.encoding)
+    result.notes = list(table.notes)
+    out = _TableOutcome(result)
+    started = time.perf_counter()
+    cols: dict[str, list[str]] | None = None
+    searchable = False
+    in_flight: deque[tuple[Future[pl.DataFrame | None] | None, int, int]] = deque()
+
+    def settle(oldest: tuple[Future[pl.DataFrame | None] | None, int, int]) -> None:
+        future, rows, nbytes = oldest
+        found = future.result() if future is not None else None
+        if found is not None:
+            out.matches.append(found)
+        result.rows += rows
+        if observer:
+            observer.rows_done(table.label, rows, nbytes)
+
+    read = 0
+    with ThreadPoolExecutor(max_workers=max(1, options.threads)) as pool:
+        try:
+            for batch in table.batches:
+                if cols is None:
+                    choice = detect_columns(table.columns, batch, options.mapping)
+                    cols = {f: list(c) for f, c in choice.fields.items() if c}
+                    result.columns = cols
+                    result.notes += list(choice.notes)
+                    searchable = bool(cols.get(PHONE) or cols.get(ADDRESS))
+                    if not searchable:
+                        result.notes.append("no phone or address column recognised: no row here can match")
+                future = (
+                    pool.submit(_match_batch, batch, cols, read, table.label, pack, options.show_values)
+                    if searchable
+                    else None
+                )
+                in_flight.append((future, batch.height, int(batch.estimated_size())))
+                read += batch.height
+                while len(in_flight) > 2 * max(1, options.threads):
+                    settle(in_flight.popleft())
+            while in_flight:
+                settle(in_flight.popleft())
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded, the scan goes on
+            try:  # batches read before the failure are still matched and count
+                while in_flight:
+                    settle(in_flight.popleft())
+            except Exception:  # noqa: BLE001
+                in_flight.clear()
+            result.status = PARTIAL if result.rows else FAILED
+            result.error = _safe_reason(exc)
+    result.seconds = round(time.perf_counter() - started, 3)
+    return out
+
+
+def _clear_values(batch: pl.DataFrame, cols: Mapping[str, Sequence[str]]) -> pl.DataFrame:
+    """The broker's own cell values for each mapped field (only for --show-values)."""
+    parts = [
+        pl.concat_str([pl.col(c).cast(pl.String) for c in cs], separator=" ", ignore_nulls=True).alias(f)
+        for f, cs in cols.items()
+    ]
+    return batch.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW), pl.struct(parts).alias("values"))
+
+
+def _scan_unit(unit: Unit, pack: LoadedPack, options: ScanOptions, observer: ScanObserver | None) -> list[_TableOutcome]:
+    if observer:
+        observer.source_started(unit.label, unit.size)
+    try:
+        tables = open_tables(unit, encoding=options.encoding)
+    except Exception as exc:  # noqa: BLE001
+        outcome = _TableOutcome(
+            SourceResult(path=unit.label, kind="file", status=FAILED, error=_safe_reason(exc), bytes=unit.size)
+        )
+        if observer:
+            observer.source_finished(outcome.result)
+        return [outcome]
+    outcomes = [_scan_table(t, pack, options, observer) for t in tables]
+    if not outcomes:  # a workbook with no sheet, an empty container: still accounted for
+        outcomes = [_TableOutcome(SourceResult(path=unit.label, kind="file", status=SCANNED))]
+    for o in outcomes:
+        o.result.bytes = unit.size if len(outcomes) == 1 else None
+        if observer:
+            observer.source_finished(o.result)
+    return outcomes
+
+
+def _units(sources: Sequence[str]) -> Iterator[Unit | UnitFailure]:
+    for source in sources:
+        yield from expand(source)
+
+
+def scan(
+    sources: Sequence[str],
+    pack: LoadedPack,
+    options: ScanOptions | None = None,
+    observer: ScanObserver | None = None,
+) -> Report:
+    options = options or ScanOptions()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    work = list(_units(sources))
+
+    def run(item: Unit | UnitFailure) -> list[_TableOutcome]:
+        if isinstance(item, UnitFailure):
+            res = SourceResult(path=item.label, kind=item.kind, status=FAILED, error=item.error)
+            if observer:
+                observer.source_finished(res)
+            return [_TableOutcome(res)]
+        return _scan_unit(item, pack, options, observer)
+
+    if options.jobs > 1 and len(work) > 1:
+        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+            per_unit = list(pool.map(run, work))
+    else:
+        per_unit = [run(item) for item in work]
+    outcomes = [o for group in per_unit for o in group]
+    return Report(
+        tool_version=__version__,
+        pack=pack.summary(),
+        started_at=started_at,
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        sources=[o.result for o in outcomes],
+        matches=_collect_matches(outcomes, options.show_values),
+    )
+
+
+def _collect_matches(outcomes: list[_TableOutcome], show_values: bool) -> pl.DataFrame:
+    order = {o.result.path: i for i, o in enumerate(outcomes)}
+    frames = [m for o in outcomes for m in o.matches]
+    if not frames:
+        return pl.DataFrame(schema=MATCH_SCHEMA)
+    cols = list(MATCH_SCHEMA) + (["values"] if show_values else [])
+    return (
+        pl.concat([f.select(cols) for f in frames], how="diagonal_relaxed")
+        .with_columns(pl.col("source").replace_strict(order, return_dtype=pl.UInt32).alias("_order"))
+        .sort("_order", "row", "record_id")
+        .drop("_order")
+    )
+
+
+__all__ = ["LoadedPack", "ScanObserver", "ScanOptions", "load_pack", "scan", "NORMALISATION_VERSION"]
