@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 import os
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Protocol
 import polars as pl
 
 from verifydel import __version__
+from verifydel._parallel import ordered_map
 from verifydel.errors import SourceError
 from verifydel.fields import ADDRESS, PHONE
 from verifydel.fingerprint.keys import Secret
@@ -114,60 +114,47 @@ def _match_batch(
 
 
 def _scan_table(table: Table, pack: LoadedPack, options: ScanOptions, observer: ScanObserver | None) -> _TableOutcome:
-    """Read batches in order and match them on ``options.threads`` workers (polars releases the GIL).
+    """Read batches in order and match them on ``options.threads`` workers.
 
-    At most two batches per worker are in flight, so memory stays bounded. Rows
-    count as scanned once their batch is matched; a read error after that makes
-    the source partial, with everything before it kept.
+    Rows count as scanned once their batch is matched; a read error after that
+    makes the source partial, with everything before it kept.
     """
     result = SourceResult(path=table.label, kind=table.kind, status=SCANNED, encoding=table.encoding)
     result.notes = list(table.notes)
     out = _TableOutcome(result)
     started = time.perf_counter()
-    cols: dict[str, list[str]] | None = None
-    searchable = False
-    in_flight: deque[tuple[Future[pl.DataFrame | None] | None, int, int]] = deque()
+    cols: dict[str, list[str]] = {}
 
-    def settle(oldest: tuple[Future[pl.DataFrame | None] | None, int, int]) -> None:
-        future, rows, nbytes = oldest
-        found = future.result() if future is not None else None
-        if found is not None:
-            out.matches.append(found)
-        result.rows += rows
-        if observer:
-            observer.rows_done(table.label, rows, nbytes)
+    def numbered() -> Iterator[tuple[pl.DataFrame, int]]:
+        read = 0
+        for batch in table.batches:
+            if read == 0 and not result.columns:
+                choice = detect_columns(table.columns, batch, options.mapping)
+                cols.update({f: list(c) for f, c in choice.fields.items() if c})
+                result.columns = dict(cols)
+                result.notes += list(choice.notes)
+                if not (cols.get(PHONE) or cols.get(ADDRESS)):
+                    result.notes.append("no phone or address column recognised: no row here can match")
+            yield batch, read
+            read += batch.height
 
-    read = 0
-    with ThreadPoolExecutor(max_workers=max(1, options.threads)) as pool:
-        try:
-            for batch in table.batches:
-                if cols is None:
-                    choice = detect_columns(table.columns, batch, options.mapping)
-                    cols = {f: list(c) for f, c in choice.fields.items() if c}
-                    result.columns = cols
-                    result.notes += list(choice.notes)
-                    searchable = bool(cols.get(PHONE) or cols.get(ADDRESS))
-                    if not searchable:
-                        result.notes.append("no phone or address column recognised: no row here can match")
-                future = (
-                    pool.submit(_match_batch, batch, cols, read, table.label, pack, options.show_values)
-                    if searchable
-                    else None
-                )
-                in_flight.append((future, batch.height, int(batch.estimated_size())))
-                read += batch.height
-                while len(in_flight) > 2 * max(1, options.threads):
-                    settle(in_flight.popleft())
-            while in_flight:
-                settle(in_flight.popleft())
-        except Exception as exc:  # noqa: BLE001 - every failure is recorded, the scan goes on
-            try:  # batches read before the failure are still matched and count
-                while in_flight:
-                    settle(in_flight.popleft())
-            except Exception:  # noqa: BLE001
-                in_flight.clear()
-            result.status = PARTIAL if result.rows else FAILED
-            result.error = _safe_reason(exc)
+    def work(item: tuple[pl.DataFrame, int]) -> tuple[int, int, pl.DataFrame | None]:
+        batch, first_row = item
+        found = None
+        if cols.get(PHONE) or cols.get(ADDRESS):
+            found = _match_batch(batch, cols, first_row, table.label, pack, options.show_values)
+        return batch.height, int(batch.estimated_size()), found
+
+    try:
+        for rows, nbytes, found in ordered_map(work, numbered(), options.threads):
+            if found is not None:
+                out.matches.append(found)
+            result.rows += rows
+            if observer:
+                observer.rows_done(table.label, rows, nbytes)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded, the scan goes on
+        result.status = PARTIAL if result.rows else FAILED
+        result.error = _safe_reason(exc)
     result.seconds = round(time.perf_counter() - started, 3)
     return out
 

@@ -7,7 +7,8 @@ it is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from verifydel import __version__
+from verifydel._parallel import ordered_map
 from verifydel.errors import SourceError, UsageError
 from verifydel.fields import ADDRESS, FIELDS, PHONE
 from verifydel.fingerprint.hashing import COMBINATION_IDS
@@ -23,6 +25,7 @@ from verifydel.fingerprint.keys import Secret
 from verifydel.fingerprint.pack import PackContents, PackHeader, file_sha256, write_pack
 from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
 from verifydel.formats import open_tables
+from verifydel.formats.base import Table
 from verifydel.formats.columns import detect_columns
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW, normalise_batch
@@ -39,6 +42,53 @@ class BuildResult:
     sha256: str
     header: PackHeader
     columns: dict[str, dict[str, list[str]]]  # table label → field → columns used
+
+
+def _fingerprint_table(
+    table: Table,
+    secret: Secret,
+    mapping: Mapping[str, Sequence[str]] | None,
+    id_column: str | None,
+    prefix: str,
+    threads: int,
+    used: dict[str, dict[str, list[str]]],
+) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, int]]:
+    """Per batch, in order: (records with their field fingerprints, combination entries, rows)."""
+    cols: dict[str, list[str]] = {}
+
+    def numbered() -> Iterator[tuple[pl.DataFrame, int]]:
+        read = 0
+        for batch in table.batches:
+            if not cols:
+                cols.update(_choose_columns(table, batch, mapping, id_column))
+                used[table.label] = dict(cols)
+            yield batch, read
+            read += batch.height
+
+    def work(item: tuple[pl.DataFrame, int]) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+        batch, first_row = item
+        norm = normalise_batch(batch, cols)
+        fps = field_fingerprints(norm, secret).drop(ROW)
+        ids = _record_ids(batch, id_column, first_row, prefix)
+        recs = fps.with_columns(ids.alias("record_id")).select("record_id", *fps.columns)
+        return recs, combination_fingerprints(norm, secret), batch.height
+
+    return ordered_map(work, numbered(), threads)
+
+
+def _choose_columns(
+    table: Table, first: pl.DataFrame, mapping: Mapping[str, Sequence[str]] | None, id_column: str | None
+) -> dict[str, list[str]]:
+    choice = detect_columns(table.columns, first, mapping)
+    cols = {f: list(c) for f, c in choice.fields.items() if c}
+    if id_column is not None and id_column not in table.columns:
+        raise UsageError(f"--id-column {id_column!r} is not a column of {table.label}")
+    if not (cols.get(PHONE) or cols.get(ADDRESS)):
+        raise UsageError(
+            f"no phone or address column found in {table.label}",
+            hint="name them with --map phone=COL --map address=COL",
+        )
+    return cols
 
 
 def _record_ids(batch: pl.DataFrame, id_column: str | None, first_row: int, prefix: str) -> pl.Series:
@@ -58,7 +108,9 @@ def build_pack(
     mapping: Mapping[str, Sequence[str]] | None = None,
     encoding: str | None = None,
     progress: Progress | None = None,
+    threads: int | None = None,
 ) -> BuildResult:
+    threads = threads or os.cpu_count() or 1
     records: list[pl.DataFrame] = []
     entries: list[pl.DataFrame] = []
     inputs: list[dict[str, object]] = []
@@ -79,31 +131,13 @@ def build_pack(
         many_tables = many_tables or len(tables) > 1
         for table in tables:
             prefix = f"{table.label}:" if many_tables else ""
-            first = True
-            table_rows = 0
-            for batch in table.batches:
-                if first:
-                    choice = detect_columns(table.columns, batch, mapping)
-                    cols = {f: c for f, c in choice.fields.items() if c}
-                    if id_column is not None and id_column not in table.columns:
-                        raise UsageError(f"--id-column {id_column!r} is not a column of {table.label}")
-                    if not (cols.get(PHONE) or cols.get(ADDRESS)):
-                        raise UsageError(
-                            f"no phone or address column found in {table.label}",
-                            hint="name them with --map phone=COL --map address=COL",
-                        )
-                    used[table.label] = cols
-                    first = False
-                norm = normalise_batch(batch, cols)
-                ids = _record_ids(batch, id_column, table_rows, prefix)
-                fps = field_fingerprints(norm, secret).drop(ROW)
-                records.append(fps.with_columns(ids.alias("record_id")).select("record_id", *fps.columns))
-                combos = combination_fingerprints(norm, secret)
-                entries.append(combos.with_columns((pl.col(ROW) + n).alias(ROW)))
-                n += batch.height
-                table_rows += batch.height
+            batches = _fingerprint_table(table, secret, mapping, id_column, prefix, threads, used)
+            for recs, combos, rows in batches:
+                records.append(recs)
+                entries.append(combos.with_columns(pl.col(ROW) + n))
+                n += rows
                 if progress:
-                    progress(table.label, batch.height)
+                    progress(table.label, rows)
     if n >= 2**32:
         raise UsageError("the leaked set has more than 4 billion rows; split it into several packs")
     record_table = pl.concat(records) if records else pl.DataFrame()
