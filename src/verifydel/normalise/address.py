@@ -11,8 +11,9 @@ The canonical form of ``東京都三鷹市下連雀三丁目二十番十二号 �
    Latin letters lower-cased.
    Every whitespace character becomes a space, kept for now: after a number
    it means "the number ends here" (番地 1-2-3, then a space, then 405).
-3. One regex pass: a leading 〒/postal code, 日本/日本国 and prefecture
-   name (one of the 47) dropped; kanji thousands resolved (``_numerals``).
+3. One anchored regex: a leading 〒/postal code, 日本/日本国 and prefecture
+   name (one of the 47) dropped; one regex resolves kanji thousands
+   (``_numerals``).
 4. One regex pass: the first run of block numbers, written with 丁目/番地/番/
    丁/号/の or dashes (ー too), becomes "1-2-3" and everything after it (the
    building, the room, a 4th number) is dropped. A run qualifies when it has
@@ -95,18 +96,14 @@ _POSTAL = rf"[0-9]{{3}}{_DASH}?[0-9]{{4}}"
 
 @cache
 def prefix_regex() -> str:
-    """Step 3, replaced by "${1}" everywhere.
-
-    At the start, as many of these as there are (so that the rest never starts
-    with one, and normalising twice changes nothing): 〒 with or without a
-    code; a code followed by a space, or glued to a prefecture; 日本/日本国
-    and/or a prefecture. Anywhere: the thousands of kanji numerals resolved
-    (``_numerals``).
-    """
+    """Step 3, removed: at the start, as many of these as there are (so that
+    the rest never starts with one, and normalising twice changes nothing):
+    〒 with or without a code; a code followed by a space, or glued to a
+    prefecture; 日本/日本国 and/or a prefecture."""
     pref = _prefecture_alternation()
     country_pref = rf"(?:日本国 *(?:{pref})?|(?:日本 *)?(?:{pref})) *"
     lead = rf"〒 *(?:{_POSTAL})? *|{_POSTAL} +|{_POSTAL} *{country_pref}|{country_pref}"
-    return rf"^ *(?:{lead})*|{THOUSANDS_REGEX}"
+    return rf"^ *(?:{lead})*"
 
 
 #: Separator between two block numbers.
@@ -122,7 +119,8 @@ BLOCK_RUN_REGEX: Final[str] = (
 
 def normalise_address(value: pl.Expr) -> pl.Expr:
     """The canonical address (see the module docstring), or null."""
-    text = address_table().apply(value).str.replace_all(prefix_regex(), "${1}")
+    text = address_table().apply(value).str.replace(prefix_regex(), "")
+    text = text.str.replace_all(THOUSANDS_REGEX, "${1}")
     text = text.str.replace(BLOCK_RUN_REGEX, "${4}${1}-${2}-${3}\x00")
     text = text.str.split_exact("\x00", 1).struct.field("field_0")
     text = text.str.replace_all(" ", "", literal=True).str.strip_chars_end("-")
