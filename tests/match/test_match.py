@@ -80,3 +80,11 @@ def test_batch_rows_are_kept_apart(contents: PackContents) -> None:
 def test_other_key_matches_nothing(contents: PackContents) -> None:
     rows = [row for row, _ in CASES]
     assert match_normalised(_norm(rows), generate_secret(), contents).height == 0
+
+
+@pytest.mark.parametrize(("row", "expected"), CASES)
+def test_every_combination_gives_the_same_answer(contents: PackContents, row: dict, expected: dict) -> None:
+    """Candidates from phone/address + corroboration == looking up every pair combination."""
+    fast = match_normalised(_norm([row]), SECRET, contents)
+    full = match_normalised(_norm([row]), SECRET, contents, combinations=None)
+    assert fast.equals(full)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from verifydel.fields import COMBINATIONS, FIELDS, MULTI_VALUED
@@ -27,16 +29,21 @@ def field_fingerprints(norm: pl.DataFrame, secret: Secret) -> pl.DataFrame:
     return norm.lazy().select(exprs).collect()
 
 
-def combination_fingerprints(norm: pl.DataFrame, secret: Secret) -> pl.DataFrame:
+def combination_fingerprints(
+    norm: pl.DataFrame, secret: Secret, only: Sequence[str] | None = None
+) -> pl.DataFrame:
     """Long frame ``(_row u32, code u8, fp u64)``: every combination each row can form.
 
     Multi-valued fields are exploded, so a row with two phones forms each phone
     combination twice. Rows lacking a field of a combination form nothing for it.
+    ``only`` restricts the combinations (by id) to compute.
     """
     lf = norm.lazy()
     exploded = {f: lf.explode(f) for f in MULTI_VALUED}
     parts: list[pl.LazyFrame] = []
     for cid, fields in COMBINATIONS:
+        if only is not None and cid not in only:
+            continue
         multi = [f for f in fields if f in MULTI_VALUED]
         if len(multi) > 1:  # not used by any combination today; keep the rule explicit
             raise NotImplementedError(f"combination {cid} has two multi-valued fields")
