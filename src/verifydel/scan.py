@@ -27,7 +27,8 @@ from verifydel.fingerprint.pack import PackContents, PackHeader, read_pack
 from verifydel.formats import open_tables
 from verifydel.formats.base import Table
 from verifydel.formats.columns import detect_columns
-from verifydel.match import match_normalised
+from verifydel.fingerprint.hashing import COMBINATION_CODE
+from verifydel.match import CANDIDATE_COMBINATIONS, match_normalised
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW, normalise_batch
 from verifydel.report.model import (
@@ -69,7 +70,9 @@ class LoadedPack:
 
 
 def load_pack(path: Path, secret: Secret) -> LoadedPack:
-    header, contents, sha = read_pack(path, secret)
+    """Authenticate and load a pack, keeping in memory only what the scan looks up."""
+    keep = {COMBINATION_CODE[c] for c in CANDIDATE_COMBINATIONS}
+    header, contents, sha = read_pack(path, secret, keep=keep)
     return LoadedPack(path=path, header=header, contents=contents, sha256=sha, secret=secret)
 
 

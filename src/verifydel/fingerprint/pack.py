@@ -21,7 +21,7 @@ import io
 import json
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -137,7 +137,7 @@ def _serialise(contents: PackContents) -> bytes:
     return b"".join([_LEN.pack(len(toc_bytes)), toc_bytes, *(b for _, b in blobs)])
 
 
-def _deserialise(payload: memoryview) -> PackContents:
+def _deserialise(payload: memoryview, keep: Collection[int] | None = None) -> PackContents:
     (toc_len,) = _LEN.unpack_from(payload, 0)
     toc = json.loads(bytes(payload[4 : 4 + toc_len]))
     base = 4 + toc_len
@@ -146,10 +146,11 @@ def _deserialise(payload: memoryview) -> PackContents:
     index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for name in sorted(parts):
         _, code, what = name.split("/")
-        if what != "fp":
+        if what != "fp" or (keep is not None and int(code) not in keep):
             continue
-        fps = np.frombuffer(parts[name], dtype="<u8")
-        recs = np.frombuffer(parts[f"index/{code}/rec"], dtype="<u4")
+        # Copies, so that the decrypted payload can be freed once loading is done.
+        fps = np.frombuffer(parts[name], dtype="<u8").copy()
+        recs = np.frombuffer(parts[f"index/{code}/rec"], dtype="<u4").copy()
         index[int(code)] = (fps, recs)
     return PackContents(records=records, index=index)
 
@@ -223,8 +224,13 @@ def _segments(fh: BinaryIO, path: Path) -> Iterator[bytes]:
         yield sealed
 
 
-def read_pack(path: Path, secret: Secret) -> tuple[PackHeader, PackContents, str]:
-    """Open, authenticate and decrypt a pack. Returns (header, contents, sha256 of the file)."""
+def read_pack(
+    path: Path, secret: Secret, keep: Collection[int] | None = None
+) -> tuple[PackHeader, PackContents, str]:
+    """Open, authenticate and decrypt a pack. Returns (header, contents, sha256 of the file).
+
+    ``keep`` names the combination codes whose index is kept in memory (default: all).
+    """
     tampered = TamperedPackError(
         f"{path} failed authentication: it was changed or damaged after it was written",
         hint="ask the regulator for a fresh copy; do not use this pack",
@@ -262,7 +268,7 @@ def read_pack(path: Path, secret: Secret) -> tuple[PackHeader, PackContents, str
             raise tampered
         plain += _open(aead, prefix, i, pending, digest, last=True, error=tampered)
     try:
-        contents = _deserialise(memoryview(plain))
+        contents = _deserialise(memoryview(plain), keep)
     except (ValueError, KeyError, struct.error, pl.exceptions.PolarsError, OSError):
         # authenticated, yet it does not parse: written by a foreign or broken writer
         raise tampered from None
