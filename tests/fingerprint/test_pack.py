@@ -138,3 +138,13 @@ def test_unknown_format_version_refused(tmp_path: Path) -> None:
     write_pack(path, header, _contents(), secret)
     with pytest.raises(UnsupportedPackVersionError):
         read_pack(path, secret)
+
+
+@pytest.mark.parametrize("sizes", [[0], [5], [3, 4], [8], [8, 8], [1, 15, 0, 9], [16, 0], [7, 1, 8]])
+def test_segments_cover_the_payload_exactly(sizes: list[int]) -> None:
+    parts = [memoryview(bytes([i] * n)) for i, n in enumerate(sizes)]
+    pieces = list(packmod._segments_of(parts, 8))
+    total = sum(sizes)
+    n_segments = max(1, -(-total // 8))
+    assert b"".join(bytes(p) for p in pieces[:n_segments]) == b"".join(bytes(p) for p in parts)
+    assert all(len(bytes(p)) == 8 for p in pieces[: n_segments - 1])

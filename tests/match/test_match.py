@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from verifydel.fields import FIELDS, MULTI_VALUED
-from verifydel.fingerprint.build import _build_index
+from verifydel.fingerprint.build import build_index, split_by_code
 from verifydel.fingerprint.keys import generate_secret
 from verifydel.fingerprint.pack import PackContents
 from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
@@ -39,7 +39,7 @@ def contents() -> PackContents:
     norm = _norm(LEAKED)
     records = field_fingerprints(norm, SECRET).drop(ROW)
     records = records.with_columns(pl.Series("record_id", ["C1", "C2", "C3"])).select("record_id", *records.columns)
-    return PackContents(records=records, index=_build_index(combination_fingerprints(norm, SECRET)))
+    return PackContents(records=records, index=build_index({c: [f] for c, f in split_by_code(combination_fingerprints(norm, SECRET)).items()}))
 
 
 CASES = [

@@ -52,8 +52,8 @@ def _fingerprint_table(
     prefix: str,
     threads: int,
     used: dict[str, dict[str, list[str]]],
-) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, int]]:
-    """Per batch, in order: (records with their field fingerprints, combination entries, rows)."""
+) -> Iterator[tuple[pl.DataFrame, dict[int, pl.DataFrame], int]]:
+    """Per batch, in order: (records with their field fingerprints, entries per combination code, rows)."""
     cols: dict[str, list[str]] = {}
 
     def numbered() -> Iterator[tuple[pl.DataFrame, int]]:
@@ -65,13 +65,13 @@ def _fingerprint_table(
             yield batch, read
             read += batch.height
 
-    def work(item: tuple[pl.DataFrame, int]) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    def work(item: tuple[pl.DataFrame, int]) -> tuple[pl.DataFrame, dict[int, pl.DataFrame], int]:
         batch, first_row = item
         norm = normalise_batch(batch, cols)
         fps = field_fingerprints(norm, secret).drop(ROW)
         ids = _record_ids(batch, id_column, first_row, prefix)
         recs = fps.with_columns(ids.alias("record_id")).select("record_id", *fps.columns)
-        return recs, combination_fingerprints(norm, secret), batch.height
+        return recs, split_by_code(combination_fingerprints(norm, secret)), batch.height
 
     return ordered_map(work, numbered(), threads)
 
@@ -112,7 +112,7 @@ def build_pack(
 ) -> BuildResult:
     threads = threads or os.cpu_count() or 1
     records: list[pl.DataFrame] = []
-    entries: list[pl.DataFrame] = []
+    entries: dict[int, list[pl.DataFrame]] = {}
     inputs: list[dict[str, object]] = []
     used: dict[str, dict[str, list[str]]] = {}
     units = []
@@ -134,14 +134,15 @@ def build_pack(
             batches = _fingerprint_table(table, secret, mapping, id_column, prefix, threads, used)
             for recs, combos, rows in batches:
                 records.append(recs)
-                entries.append(combos.with_columns(pl.col(ROW) + n))
+                for code, part in combos.items():
+                    entries.setdefault(code, []).append(part.with_columns(pl.col(ROW) + n))
                 n += rows
                 if progress:
                     progress(table.label, rows)
     if n >= 2**32:
         raise UsageError("the leaked set has more than 4 billion rows; split it into several packs")
     record_table = pl.concat(records) if records else pl.DataFrame()
-    index = _build_index(pl.concat(entries) if entries else None)
+    index = build_index(entries)
     present = [f for f in FIELDS if any(f in c for c in used.values())]
     header = PackHeader(
         records=n,
@@ -157,11 +158,20 @@ def build_pack(
     return BuildResult(path=out, sha256=sha, header=header, columns=used)
 
 
-def _build_index(entries: pl.DataFrame | None) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def split_by_code(entries: pl.DataFrame) -> dict[int, pl.DataFrame]:
+    """(_row, code, fp) → {code: (fp, _row)}."""
+    if entries.height == 0:
+        return {}
+    return {int(code): part.select("fp", ROW) for (code,), part in entries.partition_by("code", as_dict=True).items()}
+
+
+def build_index(parts: Mapping[int, Sequence[pl.DataFrame]]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per combination code: fingerprints sorted ascending with their record numbers, pairs unique."""
     index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    if entries is None or entries.height == 0:
-        return index
-    for (code,), part in entries.partition_by("code", as_dict=True).items():
-        part = part.unique(["fp", ROW]).sort("fp", ROW)
-        index[int(code)] = (part["fp"].to_numpy(), part[ROW].to_numpy().astype(np.uint32))
+    for code, frames in sorted(parts.items()):
+        both = pl.concat(frames).sort("fp", ROW, multithreaded=True)
+        fps, rows = both["fp"].to_numpy(), both[ROW].to_numpy()
+        keep = np.ones(len(fps), dtype=bool)
+        keep[1:] = (fps[1:] != fps[:-1]) | (rows[1:] != rows[:-1])
+        index[code] = (np.ascontiguousarray(fps[keep]), rows[keep].astype(np.uint32))
     return index

@@ -22,6 +22,7 @@ import json
 import os
 import struct
 from collections.abc import Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -121,20 +122,41 @@ def _nonce(prefix: bytes, index: int) -> bytes:
 
 
 # --- payload (de)serialisation ---------------------------------------------------------------
-def _serialise(contents: PackContents) -> bytes:
-    blobs: list[tuple[str, bytes]] = []
+def _serialise(contents: PackContents) -> list[memoryview]:
+    """The payload as a list of buffers (toc first), without concatenating them."""
+    blobs: list[tuple[str, memoryview]] = []
     buf = io.BytesIO()
-    contents.records.write_ipc(buf, compression="zstd")
-    blobs.append(("records", buf.getvalue()))
+    contents.records.write_ipc(buf, compression="uncompressed")  # fingerprints do not compress
+    blobs.append(("records", buf.getbuffer()))
     for code, (fps, recs) in sorted(contents.index.items()):
-        blobs.append((f"index/{code}/fp", np.ascontiguousarray(fps, dtype="<u8").tobytes()))
-        blobs.append((f"index/{code}/rec", np.ascontiguousarray(recs, dtype="<u4").tobytes()))
+        blobs.append((f"index/{code}/fp", memoryview(np.ascontiguousarray(fps, dtype="<u8")).cast("B")))
+        blobs.append((f"index/{code}/rec", memoryview(np.ascontiguousarray(recs, dtype="<u4")).cast("B")))
     toc, offset = [], 0
     for name, blob in blobs:
-        toc.append({"name": name, "offset": offset, "length": len(blob)})
-        offset += len(blob)
+        toc.append({"name": name, "offset": offset, "length": blob.nbytes})
+        offset += blob.nbytes
     toc_bytes = json.dumps(toc, separators=(",", ":")).encode()
-    return b"".join([_LEN.pack(len(toc_bytes)), toc_bytes, *(b for _, b in blobs)])
+    return [memoryview(_LEN.pack(len(toc_bytes)) + toc_bytes), *(b for _, b in blobs)]
+
+
+def _segments_of(parts: list[memoryview], size: int) -> Iterator[bytes | memoryview]:
+    """Consecutive pieces of exactly ``size`` bytes (the last one shorter, at least one piece)."""
+    pending = bytearray()
+    for part in parts:
+        pos = 0
+        if pending:
+            take = min(size - len(pending), part.nbytes)
+            pending += part[:take]
+            pos = take
+            if len(pending) < size:
+                continue
+            yield bytes(pending)
+            pending = bytearray()
+        while part.nbytes - pos >= size:
+            yield part[pos : pos + size]
+            pos += size
+        pending += part[pos:]
+    yield bytes(pending)
 
 
 def _deserialise(payload: memoryview, keep: Collection[int] | None = None) -> PackContents:
@@ -165,16 +187,18 @@ def write_pack(path: Path, header: PackHeader, contents: PackContents, secret: S
     preamble = MAGIC + _LEN.pack(len(header_bytes)) + header_bytes
     digest = hashlib.sha256(preamble).digest()
     aead = AESGCM(secret.pack_key(salt))
-    payload = memoryview(_serialise(contents))
+    parts = _serialise(contents)
     seg = header.segment_bytes
-    n_segments = max(1, -(-len(payload) // seg))
+    n_segments = max(1, -(-sum(p.nbytes for p in parts) // seg))
     tmp = path.with_name(path.name + ".part")
     sha = hashlib.sha256()
     with open(tmp, "wb") as fh:
         fh.write(preamble)
         sha.update(preamble)
-        for i in range(n_segments):
-            sealed = aead.encrypt(_nonce(prefix, i), payload[i * seg : (i + 1) * seg], _aad(digest, i, i == n_segments - 1))
+        for i, piece in enumerate(_segments_of(parts, seg)):
+            if i >= n_segments:  # an exact multiple of the segment size leaves an empty tail piece
+                break
+            sealed = aead.encrypt(_nonce(prefix, i), piece, _aad(digest, i, i == n_segments - 1))
             chunk = _LEN.pack(len(sealed)) + sealed
             fh.write(chunk)
             sha.update(chunk)
@@ -210,18 +234,20 @@ def read_header(path: Path) -> PackHeader:
         raise NotAPackError(f"{path} is a folder, not a pack") from None
 
 
-def _segments(fh: BinaryIO, path: Path) -> Iterator[bytes]:
+def _segments(fh: BinaryIO, path: Path, end: int) -> Iterator[tuple[bytes, bool]]:
+    """(sealed segment, is it the last one in the file) in file order."""
+    truncated = TamperedPackError(f"{path} is truncated or changed", hint="ask the regulator for a fresh copy")
     while True:
         raw = fh.read(4)
         if not raw:
             return
         if len(raw) != 4:
-            raise TamperedPackError(f"{path} is truncated or changed", hint="ask the regulator for a fresh copy")
+            raise truncated
         (n,) = _LEN.unpack(raw)
         sealed = fh.read(n)
         if len(sealed) != n or n < _TAG:
-            raise TamperedPackError(f"{path} is truncated or changed", hint="ask the regulator for a fresh copy")
-        yield sealed
+            raise truncated
+        yield sealed, fh.tell() >= end
 
 
 def read_pack(
@@ -230,6 +256,8 @@ def read_pack(
     """Open, authenticate and decrypt a pack. Returns (header, contents, sha256 of the file).
 
     ``keep`` names the combination codes whose index is kept in memory (default: all).
+    Segments are decrypted straight into one preallocated buffer, while a second
+    thread hashes the file (both release the GIL).
     """
     tampered = TamperedPackError(
         f"{path} failed authentication: it was changed or damaged after it was written",
@@ -239,7 +267,7 @@ def read_pack(
         fh = open(path, "rb")
     except FileNotFoundError:
         raise NotAPackError(f"pack {path} not found", hint="check the --pack path") from None
-    with fh:
+    with fh, ThreadPoolExecutor(max_workers=1) as hasher:
         header, preamble = _read_preamble(fh, path)
         if header.key_check != secret.check_value():
             raise WrongKeyError(
@@ -251,22 +279,25 @@ def read_pack(
             raise tampered from None
         if len(prefix) != 4:
             raise tampered
+        end = os.fstat(fh.fileno()).st_size
         sha = hashlib.sha256(preamble)
         digest = hashlib.sha256(preamble).digest()
         aead = AESGCM(secret.pack_key(salt))
-        plain = bytearray()
-        pending: bytes | None = None
-        i = 0
-        # Each segment is authenticated as "last" or "not last": hold one back to know which.
-        for sealed in _segments(fh, path):
-            sha.update(_LEN.pack(len(sealed)) + sealed)
-            if pending is not None:
-                plain += _open(aead, prefix, i, pending, digest, last=False, error=tampered)
-                i += 1
-            pending = sealed
-        if pending is None:
+        plain = bytearray(max(0, end - fh.tell()))  # an upper bound of the plaintext size
+        view = memoryview(plain)
+        filled, i, last = 0, -1, False
+        for i, (sealed, last) in enumerate(_segments(fh, path, end)):
+            hasher.submit(sha.update, _LEN.pack(len(sealed)) + sealed)  # one worker: in order
+            size = len(sealed) - _TAG
+            try:
+                aead.decrypt_into(_nonce(prefix, i), sealed, _aad(digest, i, last), view[filled : filled + size])
+            except InvalidTag:
+                raise tampered from None
+            filled += size
+        if i < 0 or not last:
             raise tampered
-        plain += _open(aead, prefix, i, pending, digest, last=True, error=tampered)
+    view.release()
+    del plain[filled:]
     try:
         contents = _deserialise(memoryview(plain), keep)
     except (ValueError, KeyError, struct.error, pl.exceptions.PolarsError, OSError):
@@ -275,13 +306,6 @@ def read_pack(
     if contents.records.height != header.records:
         raise tampered
     return header, contents, sha.hexdigest()
-
-
-def _open(aead: AESGCM, prefix: bytes, i: int, sealed: bytes, digest: bytes, *, last: bool, error: Exception) -> bytes:
-    try:
-        return aead.decrypt(_nonce(prefix, i), sealed, _aad(digest, i, last))
-    except InvalidTag:
-        raise error from None
 
 
 def file_sha256(path: Path) -> str:
