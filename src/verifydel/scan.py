@@ -14,12 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol
 
 import polars as pl
 
 from verifydel import __version__
 from verifydel._parallel import ordered_map
+from verifydel import containers
+from verifydel.containers.limits import LimitExceeded, Limits
 from verifydel.errors import SourceError
 from verifydel.fields import ADDRESS, PHONE
 from verifydel.fingerprint.keys import Secret
@@ -83,6 +86,7 @@ class ScanOptions:
     jobs: int = 1  # sources scanned in parallel
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)  # batches matched in parallel
     show_values: bool = False
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass
@@ -174,22 +178,50 @@ def _clear_values(batch: pl.DataFrame, cols: Mapping[str, Sequence[str]]) -> pl.
 def _scan_unit(unit: Unit, pack: LoadedPack, options: ScanOptions, observer: ScanObserver | None) -> list[_TableOutcome]:
     if observer:
         observer.source_started(unit.label, unit.size)
+    handler = containers.detect(unit) if unit.opener is None else None
+    if handler is not None:
+        return _scan_container(unit, handler, pack, options, observer)
     try:
-        tables = open_tables(unit, encoding=options.encoding)
+        tables = unit.opener() if unit.opener is not None else open_tables(unit, encoding=options.encoding)
     except Exception as exc:  # noqa: BLE001
         outcome = _TableOutcome(
-            SourceResult(path=unit.label, kind="file", status=FAILED, error=_safe_reason(exc), bytes=unit.size)
+            SourceResult(path=unit.label, kind=unit.kind, status=FAILED, error=_safe_reason(exc), bytes=unit.size)
         )
         if observer:
             observer.source_finished(outcome.result)
         return [outcome]
     outcomes = [_scan_table(t, pack, options, observer) for t in tables]
-    if not outcomes:  # a workbook with no sheet, an empty container: still accounted for
-        outcomes = [_TableOutcome(SourceResult(path=unit.label, kind="file", status=SCANNED))]
+    if not outcomes:  # a workbook with no sheet: still accounted for
+        outcomes = [_TableOutcome(SourceResult(path=unit.label, kind=unit.kind, status=SCANNED))]
     for o in outcomes:
         o.result.bytes = unit.size if len(outcomes) == 1 else None
         if observer:
             observer.source_finished(o.result)
+    return outcomes
+
+
+def _scan_container(
+    unit: Unit, handler: ModuleType, pack: LoadedPack, options: ScanOptions, observer: ScanObserver | None
+) -> list[_TableOutcome]:
+    """The container's own entry (its coverage: scanned, or partial with the limit hit), then its members'."""
+    own = SourceResult(path=unit.label, kind=handler.KIND, status=SCANNED, bytes=unit.size)
+    outcomes = [_TableOutcome(own)]
+    try:
+        if unit.depth >= options.limits.max_depth:
+            raise LimitExceeded("depth", f"more than {options.limits.max_depth} nested containers")
+        for member in handler.members(unit, options.limits):
+            if isinstance(member, UnitFailure):
+                res = SourceResult(path=member.label, kind=member.kind, status=FAILED, error=member.error)
+                outcomes.append(_TableOutcome(res))
+                if observer:
+                    observer.source_finished(res)
+                continue
+            outcomes += _scan_unit(member, pack, options, observer)
+    except Exception as exc:  # noqa: BLE001 - recorded; what was read before stays scanned
+        own.status = PARTIAL if len(outcomes) > 1 else FAILED
+        own.error = _safe_reason(exc)
+    if observer:
+        observer.source_finished(own)
     return outcomes
 
 

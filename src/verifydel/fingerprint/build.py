@@ -126,7 +126,10 @@ def build_pack(
     many_tables = len(units) > 1
     n = 0
     for unit in units:
-        inputs.append({"name": unit.path.name, "sha256": file_sha256(unit.path), "bytes": unit.path.stat().st_size})
+        if unit.path is not None:
+            inputs.append({"name": unit.path.name, "sha256": file_sha256(unit.path), "bytes": unit.path.stat().st_size})
+        else:
+            inputs.append({"name": unit.label})
         tables = open_tables(unit, encoding=encoding)
         many_tables = many_tables or len(tables) > 1
         for table in tables:

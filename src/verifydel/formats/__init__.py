@@ -40,6 +40,10 @@ def open_tables(unit: Unit, *, encoding: str | None = None) -> list[Table]:
     content, DecodeError when text is in no encoding verifydel can tell, FormatError
     when the content is malformed; batches may raise a SourceError part-way.
     """
+    if unit.opener is not None:
+        return unit.opener()
+    if unit.path is None:
+        raise UnsupportedFormatError(f"{unit.label} holds no bytes to read")
     probe = Probe.read(unit.path, encoding)
     for reader in FORMAT_READERS:
         if reader.sniff(probe):
