@@ -87,6 +87,7 @@ class ScanOptions:
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)  # batches matched in parallel
     show_values: bool = False
     limits: Limits = field(default_factory=Limits)
+    tables: Sequence[str] | None = None  # database tables to scan (default: every one)
 
 
 @dataclass
@@ -225,9 +226,9 @@ def _scan_container(
     return outcomes
 
 
-def _units(sources: Sequence[str]) -> Iterator[Unit | UnitFailure]:
+def _units(sources: Sequence[str], tables: Sequence[str] | None) -> Iterator[Unit | UnitFailure]:
     for source in sources:
-        yield from expand(source)
+        yield from expand(source, tables=tables)
 
 
 def scan(
@@ -238,7 +239,7 @@ def scan(
 ) -> Report:
     options = options or ScanOptions()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    work = list(_units(sources))
+    work = list(_units(sources, options.tables))
 
     def run(item: Unit | UnitFailure) -> list[_TableOutcome]:
         if isinstance(item, UnitFailure):

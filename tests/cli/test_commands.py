@@ -107,3 +107,23 @@ def test_fingerprint_refuses_unreadable_leak(workdir: Path, runner: CliRunner) -
     res = runner.invoke(main, ["fingerprint", "nope.csv", "--key", "k.key", "--out", "p.vdpack"])
     assert res.exit_code == 2 and "nope.csv" in res.output
     assert not Path("p.vdpack").exists()
+
+
+def test_table_option_limits_a_database_source(sealed: Path, runner: CliRunner) -> None:
+    import sqlite3
+
+    db = sqlite3.connect("broker.db")
+    db.execute("CREATE TABLE members (id INTEGER PRIMARY KEY, 名前 TEXT, TEL TEXT)")
+    db.execute("CREATE TABLE other (id INTEGER PRIMARY KEY, 名前 TEXT, TEL TEXT)")
+    db.execute("INSERT INTO members (名前, TEL) VALUES ('山田太郎', '090-1111-2222')")
+    db.execute("INSERT INTO other (名前, TEL) VALUES ('山田太郎', '090-1111-2222')")
+    db.commit()
+    db.close()
+    uri = f"sqlite://{sealed / 'broker.db'}"  # sqlite:///abs/path
+    res = runner.invoke(
+        main, ["scan", uri, "--pack", "p.vdpack", "--key", "k.key", "--json", "r.json", "-q", "--table", "members"]
+    )
+    assert res.exit_code == 3, res.output
+    report = json.loads(Path("r.json").read_text(encoding="utf-8"))
+    assert [s["path"] for s in report["sources"]] == [f"{uri}!/members"]
+    assert [(m["source"], m["row"], m["record_id"]) for m in report["matches"]] == [(f"{uri}!/members", 1, "C001")]

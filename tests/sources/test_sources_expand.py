@@ -140,23 +140,6 @@ def test_a_named_pipe_is_a_failure_not_a_hang(tmp_path: Path) -> None:
     assert "named pipe" in failure.error
 
 
-@pytest.mark.parametrize(
-    "uri",
-    [
-        "postgresql://inspector@db.example/broker",
-        "postgres://db/broker",
-        "postgresql+psycopg://db/broker",
-        "mysql://db/broker",
-        "mariadb://db/broker",
-        "sqlite:///var/lib/broker.db",
-    ],
-)
-def test_database_uris_are_not_supported_yet(uri: str) -> None:
-    assert list(expand(uri)) == [
-        UnitFailure(uri, "database", "database sources are not supported yet")
-    ]
-
-
 def test_a_password_in_a_uri_is_not_echoed() -> None:
     [failure] = list(expand("postgresql://inspector:s3cret@db/broker"))
     assert isinstance(failure, UnitFailure)

@@ -103,6 +103,13 @@ def info(pack: Path, as_json: bool) -> None:
 @map_option
 @encoding_option
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="Sources scanned in parallel.")
+@click.option(
+    "--table",
+    "tables",
+    multiple=True,
+    metavar="[SCHEMA.]NAME",
+    help="Database sources only: scan just this table (repeatable). Default: every table.",
+)
 @click.option("--show-values", is_flag=True, help="Put the broker's clear values of matched rows in the reports.")
 @click.option("--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells).")
 @handle_errors
@@ -115,10 +122,12 @@ def scan(
     maps: tuple[str, ...],
     encoding: str | None,
     jobs: int,
+    tables: tuple[str, ...],
     show_values: bool,
     quiet: bool,
 ) -> None:
-    """Scan every SOURCE (file or folder) against PACK and report surviving records.
+    """Scan every SOURCE (file, folder, or database URI: postgresql://, mysql://,
+    mariadb://, sqlite:///path) against PACK and report surviving records.
 
     Exit 0 clean, 3 found, 4 not confirmed (a source could not be scanned completely),
     2 could not start, 1 internal error.
@@ -130,7 +139,9 @@ def scan(
     from verifydel.scan import scan as run_scan
 
     secret = read_key(key_path)
-    options = ScanOptions(mapping=mapping_from(maps), encoding=encoding, jobs=jobs, show_values=show_values)
+    options = ScanOptions(
+        mapping=mapping_from(maps), encoding=encoding, jobs=jobs, show_values=show_values, tables=tables or None
+    )
     pack = load_pack(pack_path, secret)
     console = stderr_console()
     with ObserverProgress(console) as progress:

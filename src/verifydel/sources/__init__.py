@@ -9,27 +9,34 @@ one line in ``SOURCE_KINDS``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import Final
 
-from verifydel.sources import database, files
+from verifydel.sources import databases, files
 from verifydel.sources.base import Unit, UnitFailure
 
 #: Tried in order; the first that claims a source expands it. Specific kinds
 #: recognised by their form (a URI scheme) come first; files claim anything,
 #: so they come last.
 SOURCE_KINDS: Final[tuple[ModuleType, ...]] = (
-    database,
+    databases,
     files,
 )
 
 
-def expand(source: str) -> Iterator[Unit | UnitFailure]:
-    """The units of one source as given on the command line, in a stable order."""
+def expand(source: str, *, tables: Sequence[str] | None = None) -> Iterator[Unit | UnitFailure]:
+    """The units of one source as given on the command line, in a stable order.
+
+    ``tables`` (the CLI's --table) limits database sources to those tables; a
+    source kind takes it when its module lists "tables" in ``OPTIONS``.
+    """
     for kind in SOURCE_KINDS:
         if kind.claims(source):
-            yield from kind.expand(source)
+            if tables and "tables" in getattr(kind, "OPTIONS", ()):
+                yield from kind.expand(source, tables=tables)
+            else:
+                yield from kind.expand(source)
             return
 
 
