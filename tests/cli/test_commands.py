@@ -127,3 +127,24 @@ def test_table_option_limits_a_database_source(sealed: Path, runner: CliRunner) 
     report = json.loads(Path("r.json").read_text(encoding="utf-8"))
     assert [s["path"] for s in report["sources"]] == [f"{uri}!/members"]
     assert [(m["source"], m["row"], m["record_id"]) for m in report["matches"]] == [(f"{uri}!/members", 1, "C001")]
+
+
+def test_nested_archive_found_with_bang_paths(sealed: Path, runner: CliRunner) -> None:
+    import io
+    import tarfile
+    import zipfile
+
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("members.csv", "名前,TEL\n別人,03-0000-0000\n山田太郎,09011112222\n")
+    with tarfile.open("backup.tar.gz", "w:gz") as tf:
+        info = tarfile.TarInfo("2022/members.zip")
+        info.size = len(inner.getvalue())
+        tf.addfile(info, io.BytesIO(inner.getvalue()))
+    res = runner.invoke(main, ["scan", "backup.tar.gz", "--pack", "p.vdpack", "--key", "k.key", "--json", "r.json", "-q"])
+    assert res.exit_code == 3, res.output
+    report = json.loads(Path("r.json").read_text(encoding="utf-8"))
+    assert [(m["source"], m["row"], m["record_id"]) for m in report["matches"]] == [
+        ("backup.tar.gz!/2022/members.zip!/members.csv", 2, "C001")
+    ]
+    assert {s["status"] for s in report["sources"]} == {"scanned"}

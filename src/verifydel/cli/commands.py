@@ -110,6 +110,12 @@ def info(pack: Path, as_json: bool) -> None:
     metavar="[SCHEMA.]NAME",
     help="Database sources only: scan just this table (repeatable). Default: every table.",
 )
+@click.option(
+    "--password",
+    default=None,
+    envvar="VERIFYDEL_ARCHIVE_PASSWORD",
+    help="Password for encrypted zip/7z members (or VERIFYDEL_ARCHIVE_PASSWORD). Without it they are reported locked.",
+)
 @click.option("--show-values", is_flag=True, help="Put the broker's clear values of matched rows in the reports.")
 @click.option("--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells).")
 @handle_errors
@@ -123,6 +129,7 @@ def scan(
     encoding: str | None,
     jobs: int,
     tables: tuple[str, ...],
+    password: str | None,
     show_values: bool,
     quiet: bool,
 ) -> None:
@@ -138,6 +145,9 @@ def scan(
     from verifydel.scan import ScanOptions, load_pack
     from verifydel.scan import scan as run_scan
 
+    from verifydel import containers
+
+    containers.set_password(password)
     secret = read_key(key_path)
     options = ScanOptions(
         mapping=mapping_from(maps), encoding=encoding, jobs=jobs, show_values=show_values, tables=tables or None

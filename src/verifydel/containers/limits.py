@@ -1,16 +1,36 @@
 """Limits on what a container may make the scanner read: named, configurable, each tested.
 
 Scanned media come from the party under inspection: declared sizes are never
-trusted, only bytes actually decompressed count.
+trusted, only bytes actually decompressed count. Every container inside one
+top-level source shares one ``Budget`` (through ``Unit.budget``): the first
+container opened creates it, every member it yields carries it on.
+
+What counts as "bytes" for ``max_member_bytes`` and ``max_source_bytes``: every
+byte a container produces from its input (decompressed, or copied out of an
+archive that stores it as is), once per container level: a CSV in a zip in a
+zip counts at both levels. A tar inside a gzip stream is read in one step, so its
+bytes count once. The ratio compares one member's bytes with the bytes read from
+its compressed input.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
 
 from verifydel.errors import SourceError
 
-MIB = 1 << 20
+if TYPE_CHECKING:
+    from verifydel.sources.base import Unit
+
+MIB: Final = 1 << 20
+GIB: Final = 1 << 30
+
+#: Bytes decompressed, copied or written in one step: what bounds memory per member.
+CHUNK_BYTES: Final = MIB
 
 
 @dataclass(frozen=True)
@@ -30,3 +50,127 @@ class LimitExceeded(SourceError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"limit {code}: {message}", hint="the rest of this source was not scanned")
         self.code = code
+
+
+def human_size(n: float) -> str:
+    """``n`` bytes the way a person reads them: 512 B, 8 MiB, 1.5 GiB."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:g} {unit}" if unit == "B" else f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} TiB"  # pragma: no cover - the loop returns
+
+
+class Budget:
+    """What one top-level source has used so far, shared by every container inside it.
+
+    A 7z archive is decompressed on a worker thread, so counters take a lock.
+    ``password`` opens encrypted members (see ``containers.set_password``).
+    """
+
+    def __init__(self, limits: Limits, password: str | None = None) -> None:
+        self.limits = limits
+        self.password = password
+        self.started = time.monotonic()
+        self.source_bytes = 0
+        self.members = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, unit: Unit, limits: Limits) -> Budget:
+        """The budget ``unit`` carries, or a new one when ``unit`` is a top-level source."""
+        if isinstance(unit.budget, Budget):
+            return unit.budget
+        from verifydel.containers import get_password  # the package imports this module
+
+        return cls(limits, get_password())
+
+    def enter(self, depth: int) -> None:
+        """Called when a container at ``depth`` is opened: the depth and time limits."""
+        if depth >= self.limits.max_depth:
+            raise LimitExceeded("depth", f"more than {self.limits.max_depth} nested containers")
+        self.check_time()
+
+    def seconds_left(self) -> float:
+        return self.limits.max_seconds - (time.monotonic() - self.started)
+
+    def check_time(self) -> None:
+        if self.seconds_left() <= 0:
+            raise LimitExceeded(
+                "time", f"reading this source took longer than {self.limits.max_seconds:g} seconds"
+            )
+
+    def count_member(self) -> int:
+        """Count one more member (any entry: file, folder, link); its number in this source."""
+        with self._lock:
+            self.members += 1
+            n = self.members
+        if n > self.limits.max_members:
+            raise LimitExceeded(
+                "members", f"more than {self.limits.max_members} members in this source"
+            )
+        return n
+
+    def add_bytes(self, n: int) -> None:
+        with self._lock:
+            self.source_bytes += n
+            total = self.source_bytes
+        if total > self.limits.max_source_bytes:
+            raise LimitExceeded(
+                "source-bytes",
+                "its archives decompressed to more than "
+                f"{human_size(self.limits.max_source_bytes)}",
+            )
+
+
+class Meter:
+    """One member's (or one compressed stream's) bytes, counted against the limits as they come.
+
+    ``compressed`` tells how many bytes were read from the compressed input so
+    far (None: the bytes are copied, not decompressed, so no ratio applies).
+    ``member_limit`` is off for a compressed stream that is not itself a member
+    (a tar inside gzip: its members are limited one by one); ``count_source`` is
+    off where the bytes were already counted at this level.
+    """
+
+    def __init__(
+        self,
+        budget: Budget,
+        what: str,
+        *,
+        compressed: Callable[[], int] | None = None,
+        member_limit: bool = True,
+        count_source: bool = True,
+    ) -> None:
+        self.budget = budget
+        self.what = what
+        self.compressed = compressed
+        self.member_limit = member_limit
+        self.count_source = count_source
+        self.produced = 0
+
+    def add(self, n: int) -> None:
+        """Count ``n`` more bytes, before they are written anywhere."""
+        limits = self.budget.limits
+        self.budget.check_time()
+        self.produced += n
+        if self.member_limit and self.produced > limits.max_member_bytes:
+            raise LimitExceeded(
+                "member-bytes",
+                f"{self.what} decompressed to more than {human_size(limits.max_member_bytes)} "
+                "(what came before the limit was scanned)",
+            )
+        if self.count_source:
+            self.budget.add_bytes(n)
+        if self.compressed is not None and self.produced > limits.ratio_grace_bytes:
+            compressed = max(1, self.compressed())
+            if self.produced > limits.max_ratio * compressed:
+                raise LimitExceeded(
+                    "ratio",
+                    f"{self.what} expanded more than {limits.max_ratio}:1 "
+                    f"({human_size(self.produced)} from {human_size(compressed)}, "
+                    "a decompression bomb)",
+                )
+
+
+__all__ = ["CHUNK_BYTES", "MIB", "Budget", "LimitExceeded", "Limits", "Meter", "human_size"]

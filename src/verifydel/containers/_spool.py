@@ -1,0 +1,162 @@
+"""Spooling one member to a private temporary file, and the member's label.
+
+A member's bytes are streamed, in bounded chunks, into a file made by
+``tempfile.mkstemp`` (mode 0600, random name in the temporary folder; never the
+member's own name) and yielded as a ``Unit``. The file is removed as soon as the
+scanner resumes the container's generator, and on every other way out.
+
+A member's name is untrusted text: it only ever becomes part of a label. Control
+characters are shown as "?"; "..", absolute paths and backslashes stay as text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Final, Self
+
+from verifydel.containers.limits import CHUNK_BYTES, LimitExceeded, Meter
+from verifydel.errors import SourceError
+from verifydel.sources.base import Unit, UnitFailure
+
+#: The reasons a member is reported as failed without being read.
+LINK_NOT_FOLLOWED: Final = "link member not followed"
+LOCKED: Final = "encrypted member is locked (give --password)"
+WRONG_PASSWORD: Final = "the password given does not open this encrypted member"
+
+_CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f]")
+_SPOOL_PREFIX: Final = "verifydel-"
+
+
+def sanitise_name(name: str) -> str:
+    """A member name fit for a label: control characters as "?", a leading "./" dropped."""
+    name = _CONTROL.sub("?", name).encode("utf-8", "replace").decode("utf-8")  # lone surrogates too
+    while name.startswith("./"):
+        name = name[2:]
+    return name or "(no name)"
+
+
+def member_label(parent: Unit, name: str) -> str:
+    return f"{parent.label}!/{sanitise_name(name)}"
+
+
+def link_failure(parent: Unit, name: str) -> UnitFailure:
+    return UnitFailure(member_label(parent, name), "member", LINK_NOT_FOLLOWED)
+
+
+class Spool:
+    """A private temporary file holding one member's bytes; removed on exit."""
+
+    def __init__(self) -> None:
+        try:
+            fd, name = tempfile.mkstemp(prefix=_SPOOL_PREFIX)  # O_EXCL, mode 0600, random name
+        except OSError as exc:
+            raise SourceError(
+                f"cannot create a temporary file: {(exc.strerror or type(exc).__name__).lower()}",
+                hint="point TMPDIR at a folder verifydel may write to",
+            ) from None
+        self.path = Path(name)
+        self._fd: int | None = fd
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        assert self._fd is not None
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except OSError as exc:
+            raise SourceError(
+                f"cannot write a temporary file: {(exc.strerror or type(exc).__name__).lower()}",
+                hint="free space in the temporary folder, or point TMPDIR at a larger one",
+            ) from None
+        self.size += len(data)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def remove(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.remove()
+
+
+def spool_member(
+    parent: Unit,
+    label: str,
+    read: Callable[[int], bytes],
+    meter: Meter | None = None,
+) -> Iterator[Unit]:
+    """Copy ``read`` into a spool file and yield it as a member of ``parent``.
+
+    When reading breaks off part-way (a limit, a truncated or corrupt stream), what
+    was read before is still yielded, then the error is raised: the rows before
+    the break are scanned, and the container is marked partial. After a time
+    limit nothing more is yielded.
+    """
+    with Spool() as spool:
+        failure: SourceError | None = None
+        try:
+            while chunk := read(CHUNK_BYTES):
+                if meter is not None:
+                    meter.add(len(chunk))
+                spool.write(chunk)
+        except SourceError as exc:
+            failure = exc
+        spool.close()
+        out_of_time = isinstance(failure, LimitExceeded) and failure.code == "time"
+        if failure is None or (spool.size and not out_of_time):
+            yield Unit(
+                label=label,
+                path=spool.path,
+                size=spool.size,
+                depth=parent.depth + 1,
+                budget=parent.budget,
+            )
+        if failure is not None:
+            raise failure
+
+
+def with_budget(unit: Unit, budget: object) -> Unit:
+    """``unit`` carrying ``budget`` (members inherit their container's budget)."""
+    if unit.budget is budget:
+        return unit
+    return Unit(
+        label=unit.label,
+        path=unit.path,
+        size=unit.size,
+        opener=unit.opener,
+        depth=unit.depth,
+        budget=budget,
+        kind=unit.kind,
+    )
+
+
+__all__ = [
+    "LINK_NOT_FOLLOWED",
+    "LOCKED",
+    "WRONG_PASSWORD",
+    "Spool",
+    "link_failure",
+    "member_label",
+    "sanitise_name",
+    "spool_member",
+    "with_budget",
+]

@@ -1,0 +1,450 @@
+"""Zip archives, zip64 too: stored, deflate, bzip2, LZMA, zstd and xz members; encrypted too.
+
+Members are read in central-directory order. A damaged member is reported as
+failed and the next one is read; members whose data overlap (the construction of
+non-recursive zip bombs) stop the archive. Without a usable end record (a
+truncated copy) the members are walked from their local headers, and the
+archive is reported partial.
+
+An Excel workbook is a zip too: ``defers_to_format`` hands a workbook holding
+nothing but its own parts to the xlsx reader; a workbook with anything else in
+it is opened here, its sheets read as a workbook and the extra members as members.
+"""
+
+from __future__ import annotations
+
+import bisect
+import lzma
+from collections.abc import Callable, Generator, Iterator
+from functools import partial
+from pathlib import Path
+from typing import BinaryIO, Final
+
+from verifydel.containers._spool import (
+    LOCKED,
+    WRONG_PASSWORD,
+    link_failure,
+    member_label,
+    spool_member,
+    with_budget,
+)
+from verifydel.containers._streams import (
+    DECODER_MEMORY_BYTES,
+    Codec,
+    CountingReader,
+    DecodedReader,
+    RawSource,
+    StoredCodec,
+    ZlibCodec,
+    bzip2_codec,
+    xz_codec,
+    zstd_codec,
+)
+from verifydel.containers._zipcrypt import (
+    AES_STRENGTHS,
+    AesReader,
+    ZipCryptoReader,
+    password_candidates,
+)
+from verifydel.containers._zipformat import (
+    AES_EXTRA,
+    END_SIG,
+    FLAG_DESCRIPTOR,
+    FLAG_ENCRYPTED,
+    FLAG_STRONG_ENCRYPTION,
+    LOCAL_SIG,
+    CentralDirectory,
+    ZipEntry,
+    after_descriptor,
+    central_entries,
+    extra_field,
+    find_central_directory,
+    local_data_offset,
+    read_local_entry,
+)
+from verifydel.containers.limits import Budget, Limits, Meter
+from verifydel.errors import FormatError, SourceError
+from verifydel.sources.base import Unit, UnitFailure
+
+KIND: Final = "zip"
+_SPANNED: Final = b"PK\x07\x08"  # a split archive's first part opens with this marker
+
+_AES_METHOD: Final = 99
+_LZMA_METHOD: Final = 14
+_LZMA_END_MARKER_FLAG: Final = 0x0002
+_METHOD_NAMES: Final = {
+    0: "stored",
+    8: "deflate",
+    9: "deflate64",
+    12: "bzip2",
+    14: "LZMA",
+    93: "zstd",
+    95: "xz",
+    98: "PPMd",
+}
+
+#: Parts of an Excel workbook; a workbook holding anything else is opened as a container.
+WORKBOOK_PART: Final = "xl/workbook.xml"
+WORKBOOK_PREFIXES: Final = ("[Content_Types].xml", "_rels/", "docProps/", "xl/", "customXml/")
+#: What a workbook part may be: XML, relations, embedded binaries and pictures. A CSV
+#: tucked under xl/ is not a workbook part: it is read as a member.
+WORKBOOK_PART_SUFFIXES: Final = (
+    ".xml",
+    ".rels",
+    ".bin",
+    ".vml",
+    ".png",
+    ".jpeg",
+    ".jpg",
+    ".gif",
+    ".emf",
+    ".wmf",
+    ".tif",
+    ".tiff",
+    ".bmp",
+    ".svg",
+    "/",
+)
+#: Entries looked at to tell a workbook from an archive (a workbook has a few dozen).
+_MAX_WORKBOOK_PARTS: Final = 10_000
+
+
+def sniff(head: bytes) -> bool:
+    return head.startswith((LOCAL_SIG, END_SIG, _SPANNED + LOCAL_SIG))
+
+
+class ZipLzmaCodec:
+    """LZMA as zip stores it: a 4-byte version and size, 5 property bytes, then raw LZMA1."""
+
+    def __init__(self) -> None:
+        self._head = b""
+        self._d: lzma.LZMADecompressor | None = None
+
+    @property
+    def eof(self) -> bool:
+        return self._d is not None and self._d.eof
+
+    @property
+    def needs_input(self) -> bool:
+        return self._d is None or self._d.needs_input
+
+    @property
+    def unused_data(self) -> bytes:
+        return self._d.unused_data if self._d is not None else b""
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        if self._d is None:
+            self._head += data
+            if len(self._head) < 9:
+                return b""
+            head, self._head = self._head, b""
+            props, data = head[4:9], head[9:]
+            lclppb, dict_size = props[0], int.from_bytes(props[1:5], "little")
+            if int.from_bytes(head[2:4], "little") != 5 or lclppb >= 225:
+                raise lzma.LZMAError("bad LZMA properties")
+            if dict_size > DECODER_MEMORY_BYTES:
+                raise lzma.LZMAError("LZMA dictionary too large")
+            lc, lp, pb = lclppb % 9, (lclppb // 9) % 5, lclppb // 45
+            self._d = lzma.LZMADecompressor(
+                lzma.FORMAT_RAW,
+                filters=[
+                    {"id": lzma.FILTER_LZMA1, "dict_size": dict_size, "lc": lc, "lp": lp, "pb": pb}
+                ],
+            )
+        return self._d.decompress(data, max_length)
+
+
+def _codec(entry: ZipEntry, method: int) -> tuple[Callable[[], Codec], bool] | None:
+    """The codec for ``method`` and whether its data ends with an end marker."""
+    if method == 0:
+        return StoredCodec, False
+    if method == 8:
+        return partial(ZlibCodec, -15), True
+    if method == 12:
+        return bzip2_codec, True
+    if method == _LZMA_METHOD:
+        return ZipLzmaCodec, bool(entry.flags & _LZMA_END_MARKER_FLAG)
+    if method == 93:
+        return zstd_codec, True
+    if method == 95:
+        return xz_codec, True
+    return None
+
+
+def _aes_fields(entry: ZipEntry) -> tuple[int, int, int] | None:
+    """(vendor version, key bytes, real compression method) of a WinZip AES member."""
+    data = extra_field(entry.extra, AES_EXTRA)
+    if data is None or len(data) < 7 or data[2:4] != b"AE" or data[4] not in AES_STRENGTHS:
+        return None
+    return (
+        int.from_bytes(data[0:2], "little"),
+        AES_STRENGTHS[data[4]],
+        int.from_bytes(data[5:7], "little"),
+    )
+
+
+def _unsupported(entry: ZipEntry) -> str | None:
+    """Why ``entry`` cannot be read at all, or None."""
+    if entry.flags & FLAG_STRONG_ENCRYPTION or (
+        entry.method == _AES_METHOD and _aes_fields(entry) is None
+    ):
+        return "encrypted with a method verifydel cannot open (PKWARE strong encryption or unknown)"
+    method = entry.method
+    if method == _AES_METHOD:
+        fields = _aes_fields(entry)
+        assert fields is not None
+        method = fields[2]
+        if entry.compressed_size is None:
+            return "an AES-encrypted member without its size in the local header (damaged archive)"
+    if _codec(entry, method) is None:
+        name = _METHOD_NAMES.get(method, "unknown")
+        return (
+            f"compression method {method} ({name}) is not supported; "
+            "extract it with 7-Zip and scan the result"
+        )
+    return None
+
+
+def _plaintext(
+    fh: BinaryIO, data_at: int, entry: ZipEntry, budget: Budget
+) -> tuple[RawSource, Callable[[], None]] | str:
+    """The member's (compressed) bytes, decrypted, and a check to run at the end; or why not."""
+
+    def raw() -> CountingReader:
+        fh.seek(data_at)
+        return CountingReader(fh, budget, limit=entry.compressed_size)
+
+    if not entry.flags & FLAG_ENCRYPTED:
+        return raw(), lambda: None
+    if budget.password is None:
+        return LOCKED
+    aes = _aes_fields(entry)
+    for password in password_candidates(budget.password):
+        if aes is not None:
+            assert entry.compressed_size is not None
+            reader = AesReader(raw(), password, aes[1], entry.compressed_size)
+            if reader.opened:
+                return reader, reader.verify
+        else:
+            check = (
+                (entry.mod_time >> 8) & 0xFF if entry.flags & FLAG_DESCRIPTOR else entry.crc >> 24
+            )
+            zc = ZipCryptoReader(raw(), password, check)
+            if zc.opened:
+                return zc, lambda: None
+    return WRONG_PASSWORD
+
+
+def _read_member(
+    unit: Unit,
+    fh: BinaryIO,
+    data_at: int,
+    entry: ZipEntry,
+    index: int,
+    budget: Budget,
+    *,
+    in_directory: bool,
+) -> Generator[Unit | UnitFailure, None, int]:
+    """Yield one member (or why it failed); return how many raw bytes its data took.
+
+    With a central directory a damaged member is reported and the archive goes
+    on; walking local headers, damage stops the walk (the next header's place is
+    not known).
+    """
+    label = member_label(unit, entry.name)
+    problem = _unsupported(entry)
+    opened = _plaintext(fh, data_at, entry, budget) if problem is None else problem
+    if isinstance(opened, str):
+        yield UnitFailure(label, "member", opened)
+        return entry.compressed_size or 0
+    source, final_check = opened
+    aes = _aes_fields(entry) if entry.method == _AES_METHOD else None
+    method = aes[2] if aes else entry.method
+    codec = _codec(entry, method)
+    assert codec is not None
+    meter = Meter(budget, f"member {index}", compressed=lambda: reader.input_used)
+    reader = DecodedReader(
+        source, codec[0], meter, what="zip member", ignore_trailing=True, self_terminating=codec[1]
+    )
+    try:
+        yield from spool_member(unit, label, reader.read)
+        final_check()
+        crc_known = entry.compressed_size is not None and not (aes and aes[0] == 2)
+        if crc_known and reader.crc != entry.crc:
+            raise FormatError(
+                "the member's data fails its checksum (damaged, altered, or a wrong password); "
+                "what it held was scanned",
+                hint="the archive is damaged or was altered",
+            )
+    except FormatError as exc:
+        if not in_directory:
+            raise
+        yield UnitFailure(label, "member", str(exc))
+    return reader.input_used
+
+
+class _Extents:
+    """Byte ranges of the file already claimed by a member."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def claim(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self._starts, start)
+        if (i > 0 and self._ends[i - 1] > start) or (
+            i < len(self._starts) and self._starts[i] < end
+        ):
+            return False
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
+        return True
+
+
+def is_workbook_part(name: str) -> bool:
+    return name.startswith(WORKBOOK_PREFIXES) and name.lower().endswith(WORKBOOK_PART_SUFFIXES)
+
+
+def _names(fh: BinaryIO, cd: CentralDirectory, cap: int) -> Iterator[str]:
+    """Up to ``cap`` member names; as many as can be read when the directory is damaged."""
+    try:
+        for n, entry in enumerate(central_entries(fh, cd)):
+            if n >= cap:
+                return
+            yield entry.name
+    except FormatError:
+        return
+
+
+def defers_to_format(path: Path) -> bool:
+    """True for an Excel workbook holding nothing but its own parts: the xlsx reader reads it whole.
+
+    A truncated workbook (no end record) whose first local headers name workbook
+    parts is left to the xlsx reader too, which reports it as a damaged workbook.
+    """
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, 2)
+            cd = find_central_directory(fh, size)
+            if cd is None:
+                pos, names = 0, list[str]()
+                while (
+                    len(names) < 64
+                    and (found := read_local_entry(fh, pos))
+                    and found[0].compressed_size
+                ):
+                    names.append(found[0].name)
+                    pos = found[1] + (found[0].compressed_size or 0)
+                if (found := read_local_entry(fh, pos)) is not None:
+                    names.append(found[0].name)
+                return any(n.startswith("xl/") for n in names)
+            names = list(_names(fh, cd, _MAX_WORKBOOK_PARTS + 1))
+    except (OSError, SourceError):
+        return False
+    return (
+        len(names) <= _MAX_WORKBOOK_PARTS
+        and WORKBOOK_PART in names
+        and all(is_workbook_part(n) for n in names)
+    )
+
+
+def _workbook_view(unit: Unit) -> Unit:
+    """The archive read as a workbook (its sheets), by the xlsx reader."""
+
+    def open_sheets() -> list:  # type: ignore[type-arg]
+        from verifydel.formats import open_tables  # formats never import containers
+
+        return open_tables(Unit(label=unit.label, path=unit.path, size=unit.size))
+
+    return Unit(
+        label=unit.label,
+        path=unit.path,
+        size=unit.size,
+        opener=open_sheets,
+        depth=unit.depth,
+        budget=unit.budget,
+        kind="xlsx",
+    )
+
+
+def _from_directory(
+    unit: Unit, index_fh: BinaryIO, data_fh: BinaryIO, cd: CentralDirectory, budget: Budget
+) -> Iterator[Unit | UnitFailure]:
+    workbook = WORKBOOK_PART in _names(index_fh, cd, budget.limits.max_members + 1)
+    if workbook:
+        yield _workbook_view(unit)
+    extents = _Extents()
+    for index, entry in enumerate(central_entries(index_fh, cd), 1):
+        budget.count_member()
+        if workbook and is_workbook_part(entry.name):
+            continue
+        if entry.is_directory or entry.is_special:
+            continue
+        if entry.is_link:
+            yield link_failure(unit, entry.name)
+            continue
+        assert entry.header_offset is not None and entry.compressed_size is not None
+        data_at = local_data_offset(data_fh, entry.header_offset)
+        if data_at is None:
+            yield UnitFailure(
+                member_label(unit, entry.name),
+                "member",
+                "its local header is missing (damaged archive)",
+            )
+            continue
+        if not extents.claim(entry.header_offset, data_at + entry.compressed_size):
+            raise FormatError(
+                f"member {index} overlaps another member's data (a zip bomb construction)",
+                hint="the rest of this archive was not scanned",
+            )
+        yield from _read_member(unit, data_fh, data_at, entry, index, budget, in_directory=True)
+
+
+def _from_local_headers(unit: Unit, fh: BinaryIO, budget: Budget) -> Iterator[Unit | UnitFailure]:
+    fh.seek(0)
+    pos = len(_SPANNED) if fh.read(len(_SPANNED)) == _SPANNED else 0
+    index = 0
+    while (found := read_local_entry(fh, pos)) is not None:
+        entry, data_at = found
+        index += 1
+        budget.count_member()
+        if entry.is_directory and entry.compressed_size is not None:
+            pos = data_at + entry.compressed_size
+            continue
+        if _unsupported(entry) is not None and entry.compressed_size is None:
+            yield UnitFailure(member_label(unit, entry.name), "member", _unsupported(entry) or "")
+            break  # where its data ends is unknown
+        try:
+            used = yield from _read_member(
+                unit, fh, data_at, entry, index, budget, in_directory=False
+            )
+        except FormatError as exc:
+            raise FormatError(
+                "the zip's central directory is missing (a truncated file?) and "
+                f"member {index}: {exc.args[0]}",
+                hint=exc.hint,
+            ) from None
+        end = data_at + (entry.compressed_size if entry.compressed_size is not None else used)
+        pos = after_descriptor(fh, end) if entry.flags & FLAG_DESCRIPTOR else end
+    raise FormatError(
+        "the zip's central directory is missing or damaged (a truncated file?): "
+        f"{index} members were "
+        "read from their local headers and the rest, if any, is lost",
+        hint="get a complete copy of the archive",
+    )
+
+
+def members(unit: Unit, limits: Limits) -> Iterator[Unit | UnitFailure]:
+    budget = Budget.of(unit, limits)
+    budget.enter(unit.depth)
+    unit = with_budget(unit, budget)
+    assert unit.path is not None
+    with open(unit.path, "rb") as index_fh, open(unit.path, "rb") as data_fh:
+        cd = find_central_directory(index_fh, index_fh.seek(0, 2))
+        if cd is None:
+            yield from _from_local_headers(unit, data_fh, budget)
+        else:
+            yield from _from_directory(unit, index_fh, data_fh, cd, budget)
+
+
+__all__ = ["KIND", "ZipLzmaCodec", "defers_to_format", "members", "sniff"]
