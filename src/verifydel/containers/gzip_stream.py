@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 from typing import Final
 
 from verifydel.containers._single import stream_members
@@ -63,3 +64,10 @@ def members(unit: Unit, limits: Limits) -> Iterator[Unit | UnitFailure]:
         suffixes=SUFFIXES,
         original_name=name,
     )
+
+
+def defers_to_format(path: Path) -> bool:
+    """A compressed data file of a pg_dump directory archive is read through its toc.dat."""
+    from verifydel.formats.pgdump_archive import is_directory_data_file
+
+    return is_directory_data_file(path)

@@ -7,6 +7,7 @@ which reads the tar inside in the same pass.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Final
 
 from verifydel.containers._spool import with_budget
@@ -30,3 +31,10 @@ def members(unit: Unit, limits: Limits) -> Iterator[Unit | UnitFailure]:
     with open(unit.path, "rb") as fh:
         raw = CountingReader(fh, budget)
         yield from tar_members(unit, raw.read, budget, count_source=True)
+
+
+def defers_to_format(path: Path) -> bool:
+    """A pg_dump tar archive (pg_dump -Ft) is read as a dump, table by table."""
+    from verifydel.formats.pgdump_archive import is_pgdump_tar
+
+    return is_pgdump_tar(path)

@@ -7,6 +7,7 @@ decoder's default memory bound and reported as damaged.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Final
 
 from verifydel.containers._single import stream_members
@@ -34,3 +35,10 @@ def members(unit: Unit, limits: Limits) -> Iterator[Unit | UnitFailure]:
         next_magic=(MAGIC, *SKIPPABLE_MAGICS),
         suffixes=SUFFIXES,
     )
+
+
+def defers_to_format(path: Path) -> bool:
+    """A compressed data file of a pg_dump directory archive is read through its toc.dat."""
+    from verifydel.formats.pgdump_archive import is_directory_data_file
+
+    return is_directory_data_file(path)

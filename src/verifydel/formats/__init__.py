@@ -13,20 +13,35 @@ from types import ModuleType
 from typing import Final
 
 from verifydel.errors import UnsupportedFormatError
-from verifydel.formats import delimited, jsonl, parquet, xls, xlsx
+from verifydel.formats import (
+    delimited,
+    jsonl,
+    parquet,
+    pgdump_archive,
+    sqldump_mysql,
+    sqldump_pg,
+    xls,
+    xlsx,
+)
 from verifydel.formats._probe import Probe
 from verifydel.formats.base import BATCH_ROWS, Table
 from verifydel.sources.base import Unit
 
 #: Asked in order; the first whose sniff recognises the content reads the file.
 #: Binary formats recognised by magic bytes come first (their bytes are never
-#: taken for text, and their sniffs are cheap); then the text formats, the most
-#: specific first: JSON Lines (text opening with "{") before delimited text,
-#: which takes any text and so must come last.
+#: taken for text, and their sniffs are cheap): Parquet, Excel, then pg_dump
+#: archives ("PGDMP", and the data files beside a directory archive's toc.dat).
+#: Then the text formats, the most specific first: SQL dumps by their headers
+#: and statements, before JSON Lines (whose sniff decodes the head: a mysqldump
+#: holding BLOBs would not decode), and before delimited text, which takes any
+#: text and so must come last.
 FORMAT_READERS: Final[tuple[ModuleType, ...]] = (
     parquet,
     xlsx,
     xls,
+    pgdump_archive,
+    sqldump_mysql,
+    sqldump_pg,
     jsonl,
     delimited,
 )
@@ -51,7 +66,7 @@ def open_tables(unit: Unit, *, encoding: str | None = None) -> list[Table]:
             return tables
     raise UnsupportedFormatError(
         "not a table format verifydel reads",
-        hint="verifydel reads CSV/TSV, JSON Lines, Parquet and Excel (.xlsx, .xls) by content; "
+        hint="verifydel reads CSV/TSV, JSON Lines, Parquet, Excel (.xlsx, .xls), mysqldump and pg_dump (plain, custom, directory, tar) by content; "
         "export the data to one of them",
     )
 
