@@ -20,6 +20,7 @@ from verifydel.formats import (
     pgdump_archive,
     sqldump_mysql,
     sqldump_pg,
+    sqlite_file,
     xls,
     xlsx,
 )
@@ -29,7 +30,8 @@ from verifydel.sources.base import Unit
 
 #: Asked in order; the first whose sniff recognises the content reads the file.
 #: Binary formats recognised by magic bytes come first (their bytes are never
-#: taken for text, and their sniffs are cheap): Parquet, Excel, then pg_dump
+#: taken for text, and their sniffs are cheap): Parquet, SQLite files and their
+#: WAL/journal/index companions, Excel, then pg_dump
 #: archives ("PGDMP", and the data files beside a directory archive's toc.dat).
 #: Then the text formats, the most specific first: SQL dumps by their headers
 #: and statements, before JSON Lines (whose sniff decodes the head: a mysqldump
@@ -37,6 +39,7 @@ from verifydel.sources.base import Unit
 #: text and so must come last.
 FORMAT_READERS: Final[tuple[ModuleType, ...]] = (
     parquet,
+    sqlite_file,
     xlsx,
     xls,
     pgdump_archive,
