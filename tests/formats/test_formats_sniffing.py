@@ -126,4 +126,4 @@ def test_the_registry_tries_binary_formats_first_and_csv_last() -> None:
     kinds = [reader.KIND for reader in FORMAT_READERS]
     assert kinds[-1] == "csv"
     assert kinds.index("jsonl") == len(kinds) - 2
-    assert set(kinds[:3]) == {"parquet", "xlsx", "xls"}
+    assert set(kinds[:4]) == {"parquet", "sqlite", "xlsx", "xls"}
