@@ -22,7 +22,7 @@ import json
 import os
 import struct
 from collections.abc import Collection, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -126,7 +126,8 @@ def _serialise(contents: PackContents) -> list[memoryview]:
     """The payload as a list of buffers (toc first), without concatenating them."""
     blobs: list[tuple[str, memoryview]] = []
     buf = io.BytesIO()
-    contents.records.write_ipc(buf, compression="uncompressed")  # fingerprints do not compress
+    # One record batch (read back as one chunk), no compression: fingerprints do not compress.
+    contents.records.rechunk().write_ipc(buf, compression="uncompressed")
     blobs.append(("records", buf.getbuffer()))
     for code, (fps, recs) in sorted(contents.index.items()):
         blobs.append((f"index/{code}/fp", memoryview(np.ascontiguousarray(fps, dtype="<u8")).cast("B")))
@@ -159,21 +160,39 @@ def _segments_of(parts: list[memoryview], size: int) -> Iterator[bytes | memoryv
     yield bytes(pending)
 
 
-def _deserialise(payload: memoryview, keep: Collection[int] | None = None) -> PackContents:
-    (toc_len,) = _LEN.unpack_from(payload, 0)
-    toc = json.loads(bytes(payload[4 : 4 + toc_len]))
-    base = 4 + toc_len
-    parts = {e["name"]: payload[base + e["offset"] : base + e["offset"] + e["length"]] for e in toc}
-    records = pl.read_ipc(io.BytesIO(parts.pop("records")))
-    index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for name in sorted(parts):
-        _, code, what = name.split("/")
-        if what != "fp" or (keep is not None and int(code) not in keep):
-            continue
-        # Copies, so that the decrypted payload can be freed once loading is done.
-        fps = np.frombuffer(parts[name], dtype="<u8").copy()
-        recs = np.frombuffer(parts[f"index/{code}/rec"], dtype="<u4").copy()
-        index[int(code)] = (fps, recs)
+def _deserialise(plain: bytearray, keep: Collection[int] | None = None) -> PackContents:
+    """Parse the decrypted payload, emptying ``plain`` as soon as it is no longer needed.
+
+    Index arrays are copied out, the records blob is copied to its own bytes object,
+    then ``plain`` is cleared before polars parses the records: the peak holds the
+    payload and one copy of the records, never two.
+    """
+    payload = memoryview(plain)
+    try:
+        (toc_len,) = _LEN.unpack_from(payload, 0)
+        toc = json.loads(bytes(payload[4 : 4 + toc_len]))
+        base = 4 + toc_len
+        spans = {e["name"]: (base + e["offset"], base + e["offset"] + e["length"]) for e in toc}
+        if any(a > b or b > len(plain) for a, b in spans.values()):
+            raise ValueError("a table lies outside the payload")
+        index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for name, (a, b) in sorted(spans.items()):
+            if not name.startswith("index/") or not name.endswith("/fp"):
+                continue
+            code = int(name.split("/")[1])
+            if keep is not None and code not in keep:
+                continue
+            ra, rb = spans[f"index/{code}/rec"]
+            fps = np.frombuffer(payload[a:b], dtype="<u8").copy()
+            recs = np.frombuffer(payload[ra:rb], dtype="<u4").copy()
+            index[code] = (fps, recs)
+        ra, rb = spans["records"]
+        records_blob = bytes(payload[ra:rb])
+    finally:
+        payload.release()
+    plain.clear()
+    # One chunk: gathering list columns across many IPC record batches is slow (grading).
+    records = pl.read_ipc(io.BytesIO(records_blob)).rechunk()
     return PackContents(records=records, index=index)
 
 
@@ -250,6 +269,11 @@ def _segments(fh: BinaryIO, path: Path, end: int) -> Iterator[tuple[bytes, bool]
         yield sealed, fh.tell() >= end
 
 
+def _hash_segment(sha: hashlib._Hash, sealed: bytes) -> None:
+    sha.update(_LEN.pack(len(sealed)))
+    sha.update(sealed)
+
+
 def read_pack(
     path: Path, secret: Secret, keep: Collection[int] | None = None
 ) -> tuple[PackHeader, PackContents, str]:
@@ -286,20 +310,25 @@ def read_pack(
         plain = bytearray(max(0, end - fh.tell()))  # an upper bound of the plaintext size
         view = memoryview(plain)
         filled, i, last = 0, -1, False
+        hashing: Future[None] | None = None
         for i, (sealed, last) in enumerate(_segments(fh, path, end)):
-            hasher.submit(sha.update, _LEN.pack(len(sealed)) + sealed)  # one worker: in order
+            if hashing is not None:
+                hashing.result()  # one segment hashed while the next decrypts: memory stays flat
+            hashing = hasher.submit(_hash_segment, sha, sealed)
             size = len(sealed) - _TAG
             try:
                 aead.decrypt_into(_nonce(prefix, i), sealed, _aad(digest, i, last), view[filled : filled + size])
             except InvalidTag:
                 raise tampered from None
             filled += size
+        if hashing is not None:
+            hashing.result()
         if i < 0 or not last:
             raise tampered
     view.release()
     del plain[filled:]
     try:
-        contents = _deserialise(memoryview(plain), keep)
+        contents = _deserialise(plain, keep)
     except (ValueError, KeyError, struct.error, pl.exceptions.PolarsError, OSError):
         # authenticated, yet it does not parse: written by a foreign or broken writer
         raise tampered from None
