@@ -1,26 +1,46 @@
-"""Seconds per field to normalise 1M realistic rows (not collected by pytest).
+"""Seconds to normalise 1M realistic rows (not collected by pytest).
 
 Run from the repository root:
 
-    PYTHONPATH=src python tests/normalise/bench_normalise.py [--rows 1000000]
+    PYTHONPATH=src python tests/normalise/bench_normalise.py [--rows 1000000] [--fields] [--batch]
 
-Values are sampled (vectorised) from a few thousand Faker ja_JP values and
-notation variants of them (full-width digits, kanji numerals, +81, postal
-prefixes), so the per-row work is realistic while generation stays cheap.
+``--fields`` (the default when neither is given): each field's expression
+(``field_expr``) on 1M values sampled (vectorised) from a few thousand Faker
+ja_JP values and notation variants of them (full-width digits, kanji
+numerals, +81, postal prefixes), so the per-row work is realistic while
+generation stays cheap.
+
+``--batch``: ``normalise_batch`` against ``normalise_batch_reference`` on the
+benchmark generator's broker table (姓, 名 / 都道府県, 市区町村, 番地, 建物 /
+TEL; ``--broker-csv`` or generated into ``--data``), as the scan calls it:
+one call on all rows, batches of 200,000 one after the other, and batches on
+two threads. "cold" is the first pass with the caches emptied, "warm" the
+best of ``--repeat`` passes after it. Both outputs are compared (they must be
+equal) before anything is timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import platform
 import random
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 from faker import Faker
 
 from verifydel.normalise import field_expr
+from verifydel.normalise.batch import clear_caches, normalise_batch, normalise_batch_reference
+
+BROKER_COLUMNS = {
+    "name": ["姓", "名"], "address": ["都道府県", "市区町村", "番地", "建物"], "phone": ["TEL"],
+}  # fmt: skip
+BATCH_ROWS = 200_000
 
 _FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
 _KANJI = str.maketrans("0123456789", "〇一二三四五六七八九")
@@ -65,17 +85,10 @@ def _pools(size: int, seed: int) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--pool", type=int, default=3000)
-    parser.add_argument("--repeat", type=int, default=3, help="best of N runs per field")
-    args = parser.parse_args()
+def bench_fields(args: argparse.Namespace) -> None:
     pools = _pools(args.pool, seed=1)
     idx = np.random.default_rng(0).integers(0, args.pool, args.rows)
     frame = pl.DataFrame({k: pl.Series(k, v, dtype=pl.String)[idx] for k, v in pools.items()})
-    machine = platform.processor() or platform.machine()
-    print(f"{args.rows} rows, polars {pl.__version__}, threads {pl.thread_pool_size()}, {machine}")
     start = time.perf_counter()
     frame.head(10).select(field_expr(f, [pl.col(f)]) for f in pools)  # builds the tables
     print(f"first use (building the literal tables): {time.perf_counter() - start:.2f} s")
@@ -94,6 +107,95 @@ def main() -> None:
     frame.select(field_expr(f, [pl.col(f)]) for f in pools)
     together = time.perf_counter() - start
     print(f"all {len(pools)} in one select: {together:.2f} s (sum of the above {total:.2f} s)")
+
+
+def broker_frame(args: argparse.Namespace) -> pl.DataFrame:
+    """The generator's broker table: ``--broker-csv``, or generated into ``--data``."""
+    path = args.broker_csv
+    if path is None:
+        root = Path(__file__).resolve().parents[2]
+        spec = importlib.util.spec_from_file_location(
+            "bench_generate", root / "benchmarks" / "generate.py"
+        )
+        assert spec is not None and spec.loader is not None
+        generate = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(generate)
+        generate.generate(args.data, 100_000, [args.rows])
+        path = generate.broker_path(args.data, args.rows, "csv")
+    return pl.read_csv(path, infer_schema=False, n_rows=args.rows)
+
+
+def _timed(run: Callable[[], object]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run; CPU counts every thread of the process."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def bench_batch(args: argparse.Namespace) -> None:
+    frame = broker_frame(args)
+    batches = [frame.slice(i, BATCH_ROWS) for i in range(0, frame.height, BATCH_ROWS)]
+    print(f"broker frame: {frame.height} rows, {len(batches)} batches of {BATCH_ROWS}")
+    for part in batches:  # the same output, row for row, before any timing
+        fast = normalise_batch(part, BROKER_COLUMNS)
+        if not fast.equals(normalise_batch_reference(part, BROKER_COLUMNS)):
+            raise SystemExit("normalise_batch differs from normalise_batch_reference")
+
+    def one_call(normalise: Callable[..., pl.DataFrame]) -> Callable[[], object]:
+        return lambda: normalise(frame, BROKER_COLUMNS)
+
+    def sequential(normalise: Callable[..., pl.DataFrame]) -> Callable[[], object]:
+        return lambda: [normalise(b, BROKER_COLUMNS) for b in batches]
+
+    def two_threads(normalise: Callable[..., pl.DataFrame]) -> Callable[[], object]:
+        def run() -> object:
+            with ThreadPoolExecutor(2) as pool:
+                return list(pool.map(lambda b: normalise(b, BROKER_COLUMNS), batches))
+
+        return run
+
+    per_million = 1_000_000 / frame.height
+    print(f"{'':34s} {'cold wall':>10s} {'warm wall':>10s} {'warm CPU':>10s}   (s per 1M rows)")
+    for label, normalise in (
+        ("reference", normalise_batch_reference),
+        ("normalise_batch", normalise_batch),
+    ):
+        for how, make in (
+            ("1 call", one_call),
+            ("batches, 1 thread", sequential),
+            ("batches, 2 threads", two_threads),
+        ):
+            clear_caches()
+            cold, _ = _timed(make(normalise))
+            warm = min((_timed(make(normalise)) for _ in range(args.repeat)), key=lambda t: t[0])
+            print(
+                f"{label:16s} {how:17s} {cold * per_million:10.2f} {warm[0] * per_million:10.2f} "
+                f"{warm[1] * per_million:10.2f}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--pool", type=int, default=3000)
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs")
+    parser.add_argument("--fields", action="store_true", help="each field_expr on sampled values")
+    parser.add_argument("--batch", action="store_true", help="normalise_batch on the broker table")
+    parser.add_argument(
+        "--broker-csv", type=Path, help="a broker table with the generator's columns"
+    )
+    parser.add_argument(
+        "--data", type=Path, default=Path("/tmp/normbench"), help="where to generate it"
+    )
+    args = parser.parse_args()
+    machine = platform.processor() or platform.machine()
+    print(f"{args.rows} rows, polars {pl.__version__}, threads {pl.thread_pool_size()}, {machine}")
+    if args.fields or not args.batch:
+        bench_fields(args)
+    if args.batch:
+        bench_batch(args)
 
 
 if __name__ == "__main__":

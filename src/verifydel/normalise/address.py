@@ -106,6 +106,25 @@ def prefix_regex() -> str:
     return rf"^ *(?:{lead})*"
 
 
+@cache
+def prefix_alphabet() -> frozenset[str]:
+    """Every character a path of ``prefix_regex`` can read (tested against the
+    pattern). A value with a character outside it cannot be consumed whole by
+    the prefix, so the prefix of 都道府県 + " " + 市区町村 never reaches past it."""
+    chars = set(" 〒0123456789-\u30fc日本国")
+    for name in PREFECTURES:
+        chars.update(address_table().apply_to_text(name))
+    return frozenset(chars)
+
+
+@cache
+def prefix_lead_regex() -> str:
+    """A lead of ``prefix_regex`` starting at the very start: 〒, a postal code,
+    日本 or a prefecture. Every path of the prefix that reads on after a space
+    reads one of these (or more spaces) next."""
+    return rf"^(?:〒|{_POSTAL}|日本|{_prefecture_alternation()})"
+
+
 #: Separator between two block numbers.
 _SEP = rf" *(?:丁目|番地の?|番|丁|の|{_DASH})(?: *{_DASH})? *"
 #: Step 4, replaced by "${4}${1}-${2}-${3}" + NUL (where the rest is cut):
@@ -117,11 +136,55 @@ BLOCK_RUN_REGEX: Final[str] = (
 )
 
 
+#: What step 4 writes in place of a block run (NUL: the rest is cut there).
+BLOCK_RUN_REPLACEMENT: Final[str] = "${4}${1}-${2}-${3}\x00"
+
+#: Every character a path of ``BLOCK_RUN_REGEX`` can read (tested against the
+#: pattern). A character outside it stops every match attempt: the fast
+#: batch path (``_address_parts``) relies on this to know where a block run
+#: cannot cross from one address column into the next.
+BLOCK_RUN_ALPHABET: Final[frozenset[str]] = frozenset("0123456789 丁目番地の号-\u30fc")
+#: What a path of ``BLOCK_RUN_REGEX`` can read right after reading a space
+#: (more spaces, a marker, a dash, or the next number; never 目 or 地).
+BLOCK_RUN_AFTER_SPACE: Final[frozenset[str]] = frozenset("0123456789 丁番の号-\u30fc")
+#: ... and right after a number and one or more spaces: more spaces, a marker
+#: or a dash (a number follows a space only after a marker: "3丁目 20").
+BLOCK_RUN_AFTER_NUMBER_SPACE: Final[frozenset[str]] = frozenset(" 丁番の号-\u30fc")
+
+
+def address_characters(value: pl.Expr) -> pl.Expr:
+    """Steps 1 and 2: the literal pass (NFKC and the address's own characters).
+
+    Context-free across a space: no pattern of the table but " " itself holds
+    a space (tested), so the pass over 都道府県 + " " + 市区町村 is the pass
+    over each part joined with " ". The fast batch path relies on this."""
+    return address_table().apply(value)
+
+
+def strip_prefix(text: pl.Expr) -> pl.Expr:
+    """Step 3a: the leading 〒/postal code, 日本/日本国 and prefecture removed."""
+    return text.str.replace(prefix_regex(), "")
+
+
+def resolve_thousands(text: pl.Expr) -> pl.Expr:
+    """Step 3b: kanji thousands resolved (a match never holds a space)."""
+    return text.str.replace_all(THOUSANDS_REGEX, "${1}")
+
+
+def cut_block_run(text: pl.Expr) -> pl.Expr:
+    """Step 4 and the space removal of step 5: the first block run written
+    1-2-3, everything after it dropped, spaces dropped (trailing "-" kept)."""
+    text = text.str.replace(BLOCK_RUN_REGEX, BLOCK_RUN_REPLACEMENT)
+    text = text.str.split_exact("\x00", 1).struct.field("field_0")
+    return text.str.replace_all(" ", "", literal=True)
+
+
+def finish_address(text: pl.Expr) -> pl.Expr:
+    """Steps 3 to 5 on the output of ``address_characters``."""
+    text = cut_block_run(resolve_thousands(strip_prefix(text))).str.strip_chars_end("-")
+    return _text.real_value_or_null(text)
+
+
 def normalise_address(value: pl.Expr) -> pl.Expr:
     """The canonical address (see the module docstring), or null."""
-    text = address_table().apply(value).str.replace(prefix_regex(), "")
-    text = text.str.replace_all(THOUSANDS_REGEX, "${1}")
-    text = text.str.replace(BLOCK_RUN_REGEX, "${4}${1}-${2}-${3}\x00")
-    text = text.str.split_exact("\x00", 1).struct.field("field_0")
-    text = text.str.replace_all(" ", "", literal=True).str.strip_chars_end("-")
-    return _text.real_value_or_null(text)
+    return finish_address(address_characters(value))

@@ -41,13 +41,22 @@ PHONE_NOISE_REGEX: Final[str] = r"\(\s*0\s*\)|[^0-9+(]+|\("
 #: domestic 0, or nothing (an integer that lost its 0); then the national
 #: number without its 0: 9 digits not starting [1-9]0 (0X0 numbers are 11
 #: digits long), or 10 digits [2-9]0... (mobile, IP, M2M, 0800).
-PHONE_NATIONAL_REGEX: Final[str] = (
-    r"^(?:(?:\+|00|010)810?|810?|0)?([1-9][1-9][0-9]{7}|[2-9]0[0-9]{8})$"
-)
+#: The national number without its leading 0.
+PHONE_NATIONAL_NUMBER: Final[str] = r"[1-9][1-9][0-9]{7}|[2-9]0[0-9]{8}"
+PHONE_NATIONAL_REGEX: Final[str] = rf"^(?:(?:\+|00|010)810?|810?|0)?({PHONE_NATIONAL_NUMBER})$"
+
+
+def phone_from_digits(digits: pl.Expr) -> pl.Expr:
+    """Steps 3 and 4 on what step 2 leaves (digits and "+")."""
+    return pl.concat_str([pl.lit("0"), digits.str.extract(PHONE_NATIONAL_REGEX, 1)])
+
+
+def phone_after_nfkc(text: pl.Expr) -> pl.Expr:
+    """Steps 2 to 4 on the NFKC form of the value."""
+    text = text.str.replace(PHONE_CUT_REGEX, "${1}${2}").str.replace_all(PHONE_NOISE_REGEX, "")
+    return phone_from_digits(text)
 
 
 def normalise_phone(value: pl.Expr) -> pl.Expr:
     """The national number with its leading 0 (09012345678), or null."""
-    text = _text.nfkc_only().apply(value).str.replace(PHONE_CUT_REGEX, "${1}${2}")
-    national = text.str.replace_all(PHONE_NOISE_REGEX, "").str.extract(PHONE_NATIONAL_REGEX, 1)
-    return pl.concat_str([pl.lit("0"), national])
+    return phone_after_nfkc(_text.nfkc_only().apply(value))
