@@ -36,16 +36,25 @@ HONORIFIC_SUFFIX_REGEX: Final[str] = "(?:" + "|".join(HONORIFICS) + ")+$"
 
 
 @cache
-def name_rules() -> dict[str, str]:
-    """The name's own literal rules (applied after NFKC, in the same pass)."""
+def name_separator_rules() -> dict[str, str]:
+    """What a name and its reading both drop or fold: spaces and part separators,
+    variation selectors, stray combining kana marks, dashes between letters, ASCII case."""
     table: dict[str, str] = {}
-    table.update(VARIANT_KANJI)
     table.update(_text.removal_table(_text.WHITESPACE_CHARS))
     table.update(_text.removal_table(NAME_PART_SEPARATORS))
     table.update(_text.removal_table(_text.VARIATION_SELECTORS))
     table.update(_text.removal_table(_text.COMBINING_KANA_MARKS))
     table.update(_text.non_letter_dash_table())
     table.update(_text.ascii_lowercase_table())
+    return table
+
+
+@cache
+def name_rules() -> dict[str, str]:
+    """The name's own literal rules (applied after NFKC, in the same pass)."""
+    table: dict[str, str] = {}
+    table.update(VARIANT_KANJI)
+    table.update(name_separator_rules())
     return table
 
 

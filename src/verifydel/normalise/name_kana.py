@@ -19,7 +19,7 @@ from typing import Final
 import polars as pl
 
 from verifydel.normalise import _text
-from verifydel.normalise.name import NAME_PART_SEPARATORS
+from verifydel.normalise.name import name_separator_rules
 
 #: Hiragana U+3041..U+3096 and ゝゞ sit exactly 0x60 below their katakana.
 _HIRAGANA_RANGE: Final[range] = range(0x3041, 0x3097)
@@ -47,12 +47,7 @@ def name_kana_rules() -> dict[str, str]:
     for code in list(_HIRAGANA_RANGE) + [ord(c) for c in _ITERATION_MARKS]:
         table[chr(code)] = _to_katakana(chr(code))
     table.update(SMALL_TO_LARGE)
-    table.update(_text.removal_table(_text.WHITESPACE_CHARS))
-    table.update(_text.removal_table(NAME_PART_SEPARATORS))
-    table.update(_text.removal_table(_text.VARIATION_SELECTORS))
-    table.update(_text.removal_table(_text.COMBINING_KANA_MARKS))
-    table.update(_text.non_letter_dash_table())
-    table.update(_text.ascii_lowercase_table())
+    table.update(name_separator_rules())
     return table
 
 
