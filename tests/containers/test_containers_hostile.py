@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import random
 import stat
 import tarfile
 import zipfile
@@ -121,12 +122,15 @@ def test_tar_cut_at_a_member_boundary_is_partial(tmp_path: Path, pack: LoadedPac
     )
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_corrupt_member_data_is_reported_and_the_next_member_read(
-    tmp_path: Path, pack: LoadedPack
+    tmp_path: Path, pack: LoadedPack, seed: int
 ) -> None:
     data = broker_csv(2000)
     bad = bytearray(deflated(data))
-    bad[len(bad) // 2 : len(bad) // 2 + 40] = os.urandom(40)
+    # Seeded, so the run is repeatable: random garbage sometimes inflates to text that
+    # fails decoding before the checksum is reached (then the archive carries the reason).
+    bad[len(bad) // 2 : len(bad) // 2 + 40] = random.Random(seed).randbytes(40)
     arc = write_raw_zip(
         tmp_path / "c.zip",
         [
@@ -141,10 +145,10 @@ def test_corrupt_member_data_is_reported_and_the_next_member_read(
     )
     report = run_scan([arc], pack)
     found = statuses(report)
-    assert found[f"{arc}!/broken.csv"][0] == "failed"
-    assert (
-        "corrupt" in found[f"{arc}!/broken.csv"][1] or "checksum" in found[f"{arc}!/broken.csv"][1]
-    )
+    member_status, member_reason = found[f"{arc}!/broken.csv"]
+    assert member_status in ("failed", "partial")
+    reasons = (member_reason or "") + " | " + (found[str(arc)][1] or "")
+    assert "corrupt" in reasons or "checksum" in reasons, reasons
     assert f"{arc}!/leak.csv" in found_in(report) and report.incomplete_sources >= 1
 
 
