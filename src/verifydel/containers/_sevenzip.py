@@ -29,7 +29,6 @@ from typing import Any, BinaryIO, Final, cast
 import py7zr
 import py7zr.py7zr as _py7zr_internals
 from py7zr.exceptions import (
-    CrcError,
     DecompressionBombError,
     PasswordRequired,
     UnsupportedCompressionMethodError,
@@ -207,7 +206,9 @@ def _reason(exc: BaseException, encrypted: bool, password: str | None, done: int
             "the 7z archive uses a compression method verifydel cannot read",
             hint="extract it with 7-Zip and scan the result",
         )
-    if encrypted and password is not None and not isinstance(exc, CrcError):
+    # With a wrong key the garbage may even inflate and only fail its CRC: in an encrypted
+    # archive opened with a password, a CRC error most likely means the password is wrong.
+    if encrypted and password is not None:
         return FormatError(
             "the password given does not open this encrypted archive (or it is damaged)",
             hint="check the password",
