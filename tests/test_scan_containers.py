@@ -11,9 +11,7 @@ import pytest
 
 from verifydel import containers
 from verifydel.containers.limits import LimitExceeded, Limits
-from verifydel.fingerprint.build import build_pack
-from verifydel.fingerprint.keys import generate_secret
-from verifydel.scan import ScanOptions, load_pack, scan
+from verifydel.scan import ScanOptions, scan
 from verifydel.sources.base import Unit, UnitFailure
 
 MAGIC = b"FAKEARC\n"
@@ -42,13 +40,9 @@ FAKE = SimpleNamespace(KIND="fakearc", sniff=lambda head: head.startswith(MAGIC)
 
 
 @pytest.fixture
-def pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pack_factory):
     monkeypatch.setattr(containers, "CONTAINERS", (FAKE,))
-    leaked = tmp_path / "leaked.csv"
-    leaked.write_text("ID,氏名,電話番号\nA1,山田太郎,090-1111-2222\n", encoding="utf-8")
-    secret = generate_secret()
-    build_pack([str(leaked)], secret, tmp_path / "p.vdpack", id_column="ID")
-    return load_pack(tmp_path / "p.vdpack", secret)
+    return pack_factory(tmp_path, "ID,氏名,電話番号\nA1,山田太郎,090-1111-2222\n")
 
 
 def _archive(path: Path, *members: tuple[str, str]) -> str:

@@ -11,11 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from verifydel.containers import gzip_stream, tar_archive
-from verifydel.fingerprint.build import build_pack
-from verifydel.fingerprint.keys import generate_secret
 from verifydel.formats import pgdump_archive
-from verifydel.scan import LoadedPack, load_pack, scan
+from verifydel.scan import LoadedPack, scan
 
 LEAKED_CSV = (
     "ID,氏名,電話番号,住所\n"
@@ -33,12 +30,8 @@ BROKER = [
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory: pytest.TempPathFactory) -> LoadedPack:
-    folder = tmp_path_factory.mktemp("pack")
-    (folder / "leaked.csv").write_text(LEAKED_CSV, encoding="utf-8")
-    secret = generate_secret()
-    build_pack([str(folder / "leaked.csv")], secret, folder / "p.vdpack", id_column="ID")
-    return load_pack(folder / "p.vdpack", secret)
+def pack(tmp_path_factory: pytest.TempPathFactory, pack_factory) -> LoadedPack:
+    return pack_factory(tmp_path_factory.mktemp("pack"), LEAKED_CSV)
 
 
 def found(report) -> list[tuple[str, int, str]]:

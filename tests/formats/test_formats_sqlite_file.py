@@ -7,18 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from verifydel.fingerprint.build import build_pack
-from verifydel.fingerprint.keys import generate_secret
-from verifydel.scan import load_pack, scan
+from verifydel.scan import scan
 
 
 @pytest.fixture
-def pack(tmp_path: Path):
-    leaked = tmp_path / "leaked.csv"
-    leaked.write_text("ID,氏名,電話番号\nA1,山田太郎,090-1111-2222\n", encoding="utf-8")
-    secret = generate_secret()
-    build_pack([str(leaked)], secret, tmp_path / "p.vdpack", id_column="ID")
-    return load_pack(tmp_path / "p.vdpack", secret)
+def pack(tmp_path: Path, pack_factory):
+    return pack_factory(tmp_path, "ID,氏名,電話番号\nA1,山田太郎,090-1111-2222\n")
 
 
 def _db(path: Path, *, wal: bool = False) -> sqlite3.Connection:

@@ -17,9 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from verifydel.fingerprint.build import build_pack
-from verifydel.fingerprint.keys import generate_secret
-from verifydel.scan import LoadedPack, load_pack
+from verifydel.scan import LoadedPack
 
 PG_CANDIDATES = (
     [os.environ["VERIFYDEL_TEST_POSTGRESQL_URI"]]
@@ -50,13 +48,8 @@ def unique_name() -> str:
 
 
 @pytest.fixture(scope="session")
-def leaked_pack(tmp_path_factory: pytest.TempPathFactory) -> LoadedPack:
-    folder = tmp_path_factory.mktemp("pack")
-    leaked = folder / "leaked.csv"
-    leaked.write_text(LEAKED_CSV, encoding="utf-8")
-    secret = generate_secret()
-    build_pack([str(leaked)], secret, folder / "leaked.vdpack", id_column="ID")
-    return load_pack(folder / "leaked.vdpack", secret)
+def leaked_pack(tmp_path_factory: pytest.TempPathFactory, pack_factory) -> LoadedPack:
+    return pack_factory(tmp_path_factory.mktemp("pack"), LEAKED_CSV, name="leaked.vdpack")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,29 @@
+"""Fixtures shared across the test folders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from verifydel.fingerprint.build import build_pack
+from verifydel.fingerprint.keys import generate_secret
+from verifydel.scan import LoadedPack, load_pack
+
+PackFactory = Callable[..., LoadedPack]
+
+
+def _make_pack(folder: Path, leaked_csv: str, *, id_column: str = "ID", name: str = "p.vdpack") -> LoadedPack:
+    """Write ``leaked_csv`` into ``folder``, fingerprint it under a fresh key, load the pack."""
+    leaked = folder / "leaked.csv"
+    leaked.write_text(leaked_csv, encoding="utf-8")
+    secret = generate_secret()
+    build_pack([str(leaked)], secret, folder / name, id_column=id_column)
+    return load_pack(folder / name, secret)
+
+
+@pytest.fixture(scope="session")
+def pack_factory() -> PackFactory:
+    """``pack_factory(folder, leaked_csv, id_column="ID")`` → a loaded pack of that leaked set."""
+    return _make_pack
