@@ -37,6 +37,7 @@ from verifydel.normalise.batch import ROW, normalise_batch
 from verifydel.report.model import (
     FAILED,
     MATCH_SCHEMA,
+    OPTIONAL_MATCH_SCHEMA,
     PARTIAL,
     SCANNED,
     PackSummary,
@@ -108,17 +109,31 @@ def _safe_reason(exc: BaseException) -> str:
 
 
 def _match_batch(
-    batch: pl.DataFrame, cols: Mapping[str, Sequence[str]], first_row: int, label: str, pack: LoadedPack, show_values: bool
+    batch: pl.DataFrame,
+    cols: Mapping[str, Sequence[str]],
+    first_row: int,
+    table: Table,
+    pack: LoadedPack,
+    show_values: bool,
 ) -> pl.DataFrame | None:
-    """Normalise, fingerprint and match one batch; rows numbered from ``first_row`` + 1."""
+    """Normalise, fingerprint and match one batch; rows numbered from ``first_row`` + 1.
+
+    The table's location columns (offset, page, recovered) are carried onto each
+    match; a table whose rows are not numbered gives a null ``row``.
+    """
     found = match_normalised(normalise_batch(batch, cols), pack.secret, pack.contents)
     if not found.height:
         return None
     if show_values:
         found = found.join(_clear_values(batch, cols), on=ROW, how="left")
-    return found.with_columns(
-        pl.lit(label).alias("source"), (pl.col(ROW).cast(pl.Int64) + first_row + 1).alias("row")
-    ).drop(ROW)
+    if table.location:
+        where = batch.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW),
+            *(pl.col(src).cast(OPTIONAL_MATCH_SCHEMA[name]).alias(name) for name, src in table.location.items()),
+        )
+        found = found.join(where, on=ROW, how="left")
+    row = (pl.col(ROW).cast(pl.Int64) + first_row + 1) if table.numbered else pl.lit(None, pl.Int64)
+    return found.with_columns(pl.lit(table.label).alias("source"), row.alias("row")).drop(ROW)
 
 
 def _scan_table(table: Table, pack: LoadedPack, options: ScanOptions, observer: ScanObserver | None) -> _TableOutcome:
@@ -137,7 +152,7 @@ def _scan_table(table: Table, pack: LoadedPack, options: ScanOptions, observer: 
         read = 0
         for batch in table.batches:
             if read == 0 and not result.columns:
-                choice = detect_columns(table.columns, batch, options.mapping)
+                choice = detect_columns(table.columns, batch.select(table.columns), options.mapping)
                 cols.update({f: list(c) for f, c in choice.fields.items() if c})
                 result.columns = dict(cols)
                 result.notes += list(choice.notes)
@@ -150,7 +165,7 @@ def _scan_table(table: Table, pack: LoadedPack, options: ScanOptions, observer: 
         batch, first_row = item
         found = None
         if cols.get(PHONE) or cols.get(ADDRESS):
-            found = _match_batch(batch, cols, first_row, table.label, pack, options.show_values)
+            found = _match_batch(batch, cols, first_row, table, pack, options.show_values)
         return batch.height, int(batch.estimated_size()), found
 
     try:
@@ -270,11 +285,13 @@ def _collect_matches(outcomes: list[_TableOutcome], show_values: bool) -> pl.Dat
     frames = [m for o in outcomes for m in o.matches]
     if not frames:
         return pl.DataFrame(schema=MATCH_SCHEMA)
-    cols = list(MATCH_SCHEMA) + (["values"] if show_values else [])
+    optional = [c for c in OPTIONAL_MATCH_SCHEMA if any(c in f.columns for f in frames)]
+    cols = list(MATCH_SCHEMA) + optional + (["values"] if show_values else [])
     return (
-        pl.concat([f.select(cols) for f in frames], how="diagonal_relaxed")
+        pl.concat([f.select([c for c in cols if c in f.columns]) for f in frames], how="diagonal_relaxed")
+        .select(cols)
         .with_columns(pl.col("source").replace_strict(order, return_dtype=pl.UInt32).alias("_order"))
-        .sort("_order", "row", "record_id")
+        .sort(["_order", "row", *[c for c in ("offset", "page") if c in optional], "record_id"], nulls_last=True)
         .drop("_order")
     )
 

@@ -28,3 +28,12 @@ class Table:
     batches: Iterator[pl.DataFrame]
     encoding: str | None = None  # the text encoding used, None for binary formats
     notes: list[str] = field(default_factory=list)  # e.g. "sheet is hidden"
+    #: Where each row was found, for sources that are not plain row lists: maps an
+    #: optional match column of the report ("offset", "page", "recovered"; see
+    #: ``verifydel.report.model.OPTIONAL_MATCH_SCHEMA``) to the batch column holding it.
+    #: These batch columns are extra: they are not in ``columns``, never taken for
+    #: data, and their dtypes are the report's (Int64, Int64, Boolean).
+    location: dict[str, str] = field(default_factory=dict)
+    #: False when rows have no meaningful number (a match in unstructured bytes is
+    #: located by ``offset`` alone): the report's ``row`` is then null.
+    numbered: bool = True
