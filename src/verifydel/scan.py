@@ -144,6 +144,7 @@ def _scan_table(table: Table, pack: LoadedPack, options: ScanOptions, observer: 
     """
     result = SourceResult(path=table.label, kind=table.kind, status=SCANNED, encoding=table.encoding)
     result.notes = list(table.notes)
+    result.details = table.details  # shared: a reader may add facts while its batches run
     out = _TableOutcome(result)
     started = time.perf_counter()
     cols: dict[str, list[str]] = {}

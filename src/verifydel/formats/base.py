@@ -37,3 +37,5 @@ class Table:
     #: False when rows have no meaningful number (a match in unstructured bytes is
     #: located by ``offset`` alone): the report's ``row`` is then null.
     numbered: bool = True
+    #: Facts about the source for the report's ``details`` (no personal value).
+    details: dict[str, str | int | bool | None] = field(default_factory=dict)

@@ -53,7 +53,7 @@ def _source_entry(source: SourceResult) -> dict[str, Any]:
     columns = {
         field: list(source.columns[field]) for field in canonical_fields(list(source.columns))
     }
-    return {
+    entry: dict[str, Any] = {
         "path": source.path,
         "kind": source.kind,
         "status": source.status,
@@ -63,6 +63,9 @@ def _source_entry(source: SourceResult) -> dict[str, Any]:
         "encoding": source.encoding,
         "bytes": source.bytes,
     }
+    if source.details:
+        entry["details"] = {key: source.details[key] for key in sorted(source.details)}
+    return entry
 
 
 def report_document(report: Report) -> dict[str, Any]:

@@ -58,6 +58,10 @@ class SourceResult:
     #: Hints for the inspector (no personal value). Shown in the HTML and terminal reports,
     #: not in the JSON report (its shape is the contract's).
     notes: list[str] = field(default_factory=list)  # e.g. "sheet is hidden", "no phone column"
+    #: Machine-readable facts about the source (no personal value), in the JSON report as
+    #: ``details`` when not empty: e.g. a SQLite file's secure_delete, journal_mode,
+    #: freelist pages; an unstructured source's encodings searched.
+    details: dict[str, str | int | bool | None] = field(default_factory=dict)
 
 
 @dataclass
