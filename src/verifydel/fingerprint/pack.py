@@ -127,7 +127,8 @@ def _serialise(contents: PackContents) -> list[memoryview]:
     blobs: list[tuple[str, memoryview]] = []
     buf = io.BytesIO()
     # One record batch (read back as one chunk), no compression: fingerprints do not compress.
-    contents.records.rechunk().write_ipc(buf, compression="uncompressed")
+    records = contents.records.rechunk()
+    records.write_ipc(buf, compression="uncompressed", record_batch_size=max(1, records.height))
     blobs.append(("records", buf.getbuffer()))
     for code, (fps, recs) in sorted(contents.index.items()):
         blobs.append((f"index/{code}/fp", memoryview(np.ascontiguousarray(fps, dtype="<u8")).cast("B")))
@@ -160,40 +161,102 @@ def _segments_of(parts: list[memoryview], size: int) -> Iterator[bytes | memoryv
     yield bytes(pending)
 
 
-def _deserialise(plain: bytearray, keep: Collection[int] | None = None) -> PackContents:
-    """Parse the decrypted payload, emptying ``plain`` as soon as it is no longer needed.
+class _Payload:
+    """Routes the decrypted payload, segment by segment, to where it is kept.
 
-    Index arrays are copied out, the records blob is copied to its own bytes object,
-    then ``plain`` is cleared before polars parses the records: the peak holds the
-    payload and one copy of the records, never two.
+    The table of contents comes first; once it is known, each kept table gets a
+    buffer of its own and plaintext is decrypted straight into it whenever a
+    segment lies inside one table (the common case). Tables that are not kept
+    (combinations the scan never looks up) are authenticated and dropped, so the
+    peak memory is the kept tables plus one segment, never the whole payload.
     """
-    payload = memoryview(plain)
-    try:
-        (toc_len,) = _LEN.unpack_from(payload, 0)
-        toc = json.loads(bytes(payload[4 : 4 + toc_len]))
+
+    def __init__(self, keep: Collection[int] | None, scratch_bytes: int) -> None:
+        self.keep = keep
+        self.pos = 0  # payload bytes seen so far
+        self.head = bytearray()  # the toc's length and the toc, until parsed
+        self.spans: dict[str, tuple[int, int]] | None = None
+        self.buffers: dict[str, memoryview] = {}  # writable views of the kept tables
+        self.records = io.BytesIO()  # polars reads the records from here without a copy
+        self.scratch = bytearray(scratch_bytes)
+
+    def _kept(self, name: str) -> bool:
+        if name == "records":
+            return True
+        if not name.startswith("index/"):
+            return False
+        return self.keep is None or int(name.split("/")[1]) in self.keep
+
+    def _parse_toc(self) -> None:
+        if len(self.head) < 4:
+            return
+        (toc_len,) = _LEN.unpack_from(self.head, 0)
+        if len(self.head) < 4 + toc_len:
+            return
+        toc = json.loads(bytes(self.head[4 : 4 + toc_len]))
         base = 4 + toc_len
-        spans = {e["name"]: (base + e["offset"], base + e["offset"] + e["length"]) for e in toc}
-        if any(a > b or b > len(plain) for a, b in spans.values()):
+        self.spans = {e["name"]: (base + e["offset"], base + e["offset"] + e["length"]) for e in toc}
+        for name, (a, b) in self.spans.items():
+            if a > b or a < base:
+                raise ValueError("a table lies outside the payload")
+            if name == "records" and b > a:
+                self.records.seek(b - a - 1)
+                self.records.write(b"\0")
+                self.buffers[name] = self.records.getbuffer()
+            elif self._kept(name):
+                self.buffers[name] = memoryview(bytearray(b - a))
+        self.scatter(memoryview(self.head)[base:], base)
+        self.head = bytearray()
+
+    def target(self, size: int) -> tuple[memoryview, bool]:
+        """Where the next ``size`` plaintext bytes go: (view, direct). Not direct: call ``take``."""
+        if self.spans is not None:
+            for name, buf in self.buffers.items():
+                a, _ = self.spans[name]
+                if a <= self.pos and self.pos + size <= a + len(buf):
+                    return buf[self.pos - a : self.pos - a + size], True
+        return memoryview(self.scratch)[:size], False
+
+    def advance(self, size: int) -> None:
+        self.pos += size
+
+    def take(self, data: memoryview) -> None:
+        """Plaintext that was decrypted into the scratch buffer: toc bytes, or pieces of tables."""
+        if self.spans is None:
+            self.head += data
+            self._parse_toc()
+        else:
+            self.scatter(data, self.pos)
+
+    def scatter(self, data: memoryview, at: int) -> None:
+        assert self.spans is not None
+        end = at + len(data)
+        for name, buf in self.buffers.items():
+            a, b = self.spans[name]
+            lo, hi = max(a, at), min(b, end)
+            if lo < hi:
+                buf[lo - a : hi - a] = data[lo - at : hi - at]
+
+    def contents(self) -> PackContents:
+        """The kept tables, once every segment was authenticated."""
+        if self.spans is None or any(b > self.pos for _, b in self.spans.values()):
             raise ValueError("a table lies outside the payload")
+        self.scratch = bytearray()
         index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for name, (a, b) in sorted(spans.items()):
-            if not name.startswith("index/") or not name.endswith("/fp"):
-                continue
-            code = int(name.split("/")[1])
-            if keep is not None and code not in keep:
-                continue
-            ra, rb = spans[f"index/{code}/rec"]
-            fps = np.frombuffer(payload[a:b], dtype="<u8").copy()
-            recs = np.frombuffer(payload[ra:rb], dtype="<u4").copy()
-            index[code] = (fps, recs)
-        ra, rb = spans["records"]
-        records_blob = bytes(payload[ra:rb])
-    finally:
-        payload.release()
-    plain.clear()
-    # One chunk: gathering list columns across many IPC record batches is slow (grading).
-    records = pl.read_ipc(io.BytesIO(records_blob)).rechunk()
-    return PackContents(records=records, index=index)
+        for name in sorted(self.buffers):
+            if name.startswith("index/") and name.endswith("/fp"):
+                code = int(name.split("/")[1])
+                fps = np.frombuffer(self.buffers.pop(name), dtype="<u8")
+                recs = np.frombuffer(self.buffers.pop(f"index/{code}/rec"), dtype="<u4")
+                index[code] = (fps, recs)
+        self.buffers.pop("records").release()  # the BytesIO cannot be read while viewed
+        self.records.seek(0)
+        # Packs are written as one record batch (read as one chunk); rechunk older ones.
+        records = pl.read_ipc(self.records)
+        self.records = io.BytesIO()
+        if records.n_chunks() > 1:
+            records = records.rechunk()
+        return PackContents(records=records, index=index)
 
 
 # --- write -----------------------------------------------------------------------------------
@@ -253,9 +316,15 @@ def read_header(path: Path) -> PackHeader:
         raise NotAPackError(f"{path} is a folder, not a pack") from None
 
 
-def _segments(fh: BinaryIO, path: Path, end: int) -> Iterator[tuple[bytes, bool]]:
-    """(sealed segment, is it the last one in the file) in file order."""
+def _segments(fh: BinaryIO, path: Path, end: int, max_sealed: int) -> Iterator[tuple[memoryview, bool]]:
+    """(sealed segment, is it the last one in the file) in file order.
+
+    Segments are read into two buffers in turn: the one yielded stays valid
+    until the next-but-one segment is read (the hasher works on it meanwhile).
+    """
     truncated = TamperedPackError(f"{path} is truncated or changed", hint="ask the regulator for a fresh copy")
+    buffers = [bytearray(max_sealed), bytearray(max_sealed)]
+    turn = 0
     while True:
         raw = fh.read(4)
         if not raw:
@@ -263,13 +332,16 @@ def _segments(fh: BinaryIO, path: Path, end: int) -> Iterator[tuple[bytes, bool]
         if len(raw) != 4:
             raise truncated
         (n,) = _LEN.unpack(raw)
-        sealed = fh.read(n)
-        if len(sealed) != n or n < _TAG:
+        if n < _TAG or n > max_sealed:
             raise truncated
-        yield sealed, fh.tell() >= end
+        view = memoryview(buffers[turn])[:n]
+        if fh.readinto(view) != n:
+            raise truncated
+        turn ^= 1
+        yield view, fh.tell() >= end
 
 
-def _hash_segment(sha: hashlib._Hash, sealed: bytes) -> None:
+def _hash_segment(sha: hashlib._Hash, sealed: memoryview) -> None:
     sha.update(_LEN.pack(len(sealed)))
     sha.update(sealed)
 
@@ -279,16 +351,16 @@ def read_pack(
 ) -> tuple[PackHeader, PackContents, str]:
     """Open, authenticate and decrypt a pack. Returns (header, contents, sha256 of the file).
 
-    ``keep`` names the combination codes whose index is kept in memory (default: all).
-    Segments are decrypted straight into one preallocated buffer, while a second
-    thread hashes the file (both release the GIL).
+    ``keep`` names the combination codes whose index is kept in memory (default:
+    all). Every segment is authenticated; kept tables are decrypted straight into
+    their own buffers while a second thread hashes the file (both release the GIL).
     """
     tampered = TamperedPackError(
         f"{path} failed authentication: it was changed or damaged after it was written",
         hint="ask the regulator for a fresh copy; do not use this pack",
     )
     try:
-        fh = open(path, "rb")
+        fh = open(path, "rb", buffering=0)
     except FileNotFoundError:
         raise NotAPackError(f"pack {path} not found", hint="check the --pack path") from None
     with fh, ThreadPoolExecutor(max_workers=1) as hasher:
@@ -301,37 +373,37 @@ def read_pack(
             salt, prefix = bytes.fromhex(header.salt), bytes.fromhex(header.nonce_prefix)
         except ValueError:
             raise tampered from None
-        if len(prefix) != 4:
+        if len(prefix) != 4 or not 0 < header.segment_bytes <= 1 << 30:
             raise tampered
         end = os.fstat(fh.fileno()).st_size
         sha = hashlib.sha256(preamble)
         digest = hashlib.sha256(preamble).digest()
         aead = AESGCM(secret.pack_key(salt))
-        plain = bytearray(max(0, end - fh.tell()))  # an upper bound of the plaintext size
-        view = memoryview(plain)
-        filled, i, last = 0, -1, False
+        payload = _Payload(keep, header.segment_bytes)
+        i, last = -1, False
         hashing: Future[None] | None = None
-        for i, (sealed, last) in enumerate(_segments(fh, path, end)):
+        try:
+            for i, (sealed, last) in enumerate(_segments(fh, path, end, header.segment_bytes + _TAG)):
+                if hashing is not None:
+                    hashing.result()  # one segment hashed while the next decrypts
+                hashing = hasher.submit(_hash_segment, sha, sealed)
+                size = len(sealed) - _TAG
+                out, direct = payload.target(size)
+                try:
+                    aead.decrypt_into(_nonce(prefix, i), sealed, _aad(digest, i, last), out)
+                except InvalidTag:
+                    raise tampered from None
+                if not direct:
+                    payload.take(out)
+                payload.advance(size)
             if hashing is not None:
-                hashing.result()  # one segment hashed while the next decrypts: memory stays flat
-            hashing = hasher.submit(_hash_segment, sha, sealed)
-            size = len(sealed) - _TAG
-            try:
-                aead.decrypt_into(_nonce(prefix, i), sealed, _aad(digest, i, last), view[filled : filled + size])
-            except InvalidTag:
-                raise tampered from None
-            filled += size
-        if hashing is not None:
-            hashing.result()
-        if i < 0 or not last:
-            raise tampered
-    view.release()
-    del plain[filled:]
-    try:
-        contents = _deserialise(plain, keep)
-    except (ValueError, KeyError, struct.error, pl.exceptions.PolarsError, OSError):
-        # authenticated, yet it does not parse: written by a foreign or broken writer
-        raise tampered from None
+                hashing.result()
+            if i < 0 or not last:
+                raise tampered
+            contents = payload.contents()
+        except (ValueError, KeyError, TypeError, struct.error, pl.exceptions.PolarsError, OSError):
+            # authenticated, yet it does not parse: written by a foreign or broken writer
+            raise tampered from None
     if contents.records.height != header.records:
         raise tampered
     return header, contents, sha.hexdigest()
