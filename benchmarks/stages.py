@@ -14,7 +14,7 @@ what this measures):
 - match: ``lookup`` in the pack, ``grade``, record ids;
 - report: ``render_json`` of a Report holding every match.
 
-Mirrors ``verifydel.match.match_normalised`` and ``verifydel.scan._match_batch``;
+Mirrors ``verifydel.match.match_batch`` and ``verifydel.scan._match_batch``;
 if those change, change this too (run.py prints the sum next to the CLI's time).
 """
 
@@ -59,6 +59,7 @@ def measure(broker: Path, pack_path: Path, key: Path) -> dict[str, Any]:
     from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
     from verifydel.formats import open_tables
     from verifydel.formats.columns import detect_columns
+    from verifydel.match import CANDIDATE_COMBINATIONS, CANDIDATE_FIELDS
     from verifydel.match.grade import grade
     from verifydel.match.index import REC, lookup
     from verifydel.normalise.batch import ROW, normalise_batch
@@ -90,17 +91,21 @@ def measure(broker: Path, pack_path: Path, key: Path) -> dict[str, Any]:
             cols = {f: list(c) for f, c in detect_columns(table.columns, batch, None).fields.items() if c}
             result.columns = cols
         t = time.perf_counter()
-        norm = normalise_batch(batch, cols)
+        norm = normalise_batch(batch, {f: c for f, c in cols.items() if f in CANDIDATE_FIELDS})
         times["normalise"] += time.perf_counter() - t
         t = time.perf_counter()
-        entries = combination_fingerprints(norm, pack.secret)
+        entries = combination_fingerprints(norm, pack.secret, CANDIDATE_COMBINATIONS)
         times["hash"] += time.perf_counter() - t
         t = time.perf_counter()
         hits = lookup(entries, pack.contents)
         times["match"] += time.perf_counter() - t
         if hits.height:
             t = time.perf_counter()
-            row_fps = field_fingerprints(norm.filter(pl.col(ROW).is_in(hits[ROW].unique().implode())), pack.secret)
+            hit_rows = hits[ROW].unique().sort()
+            full = normalise_batch(batch[hit_rows], cols).with_columns(hit_rows.alias(ROW))
+            times["normalise"] += time.perf_counter() - t
+            t = time.perf_counter()
+            row_fps = field_fingerprints(full, pack.secret)
             times["hash"] += time.perf_counter() - t
             t = time.perf_counter()
             graded = grade(hits, row_fps, pack.contents.records)

@@ -31,7 +31,8 @@ from verifydel.formats import open_tables
 from verifydel.formats.base import Table
 from verifydel.formats.columns import detect_columns
 from verifydel.fingerprint.hashing import COMBINATION_CODE
-from verifydel.match import CANDIDATE_COMBINATIONS, match_normalised
+from verifydel.match import CANDIDATE_COMBINATIONS, match_batch
+from verifydel.match.index import prepare as prepare_lookup
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW, normalise_batch
 from verifydel.report.model import (
@@ -77,6 +78,7 @@ def load_pack(path: Path, secret: Secret) -> LoadedPack:
     """Authenticate and load a pack, keeping in memory only what the scan looks up."""
     keep = {COMBINATION_CODE[c] for c in CANDIDATE_COMBINATIONS}
     header, contents, sha = read_pack(path, secret, keep=keep)
+    prepare_lookup(contents)  # bucket directories, built while the first batches are read
     return LoadedPack(path=path, header=header, contents=contents, sha256=sha, secret=secret)
 
 
@@ -121,7 +123,7 @@ def _match_batch(
     The table's location columns (offset, page, recovered) are carried onto each
     match; a table whose rows are not numbered gives a null ``row``.
     """
-    found = match_normalised(normalise_batch(batch, cols), pack.secret, pack.contents)
+    found = match_batch(batch, cols, pack.secret, pack.contents)
     if not found.height:
         return None
     if show_values:

@@ -57,6 +57,8 @@ class PackContents:
 
     records: pl.DataFrame
     index: dict[int, tuple[np.ndarray, np.ndarray]]
+    #: Derived lookup structures, by combination code (``verifydel.match.index`` fills it).
+    derived: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
