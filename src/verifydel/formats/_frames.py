@@ -15,7 +15,7 @@ from typing import Final
 
 import polars as pl
 
-from verifydel.decoders import transcode_to_utf8
+from verifydel.decoders.parallel import transcode_file
 from verifydel.errors import DecodeError, FormatError
 from verifydel.formats.base import BATCH_ROWS
 
@@ -168,14 +168,11 @@ def transcode_into(source: Path, encoding: str, target: Path) -> DecodeError | N
     the rows transcoded before the bad bytes, then raise it: those rows count as
     scanned and the source ends partial.
     """
-    with open(source, "rb") as src, open(target, "w+b") as dst:
-        try:
-            transcode_to_utf8(src, encoding, dst)
-        except DecodeError as exc:
-            dst.flush()
+    error = transcode_file(source, encoding, target)  # on every core for a large file
+    if error is not None:
+        with open(target, "r+b") as dst:
             _truncate_after_last_newline(dst.fileno())
-            return exc
-    return None
+    return error
 
 
 def _truncate_after_last_newline(fd: int, window: int = 1 << 16) -> None:
