@@ -14,6 +14,7 @@ from typing import Final
 
 from verifydel.errors import UnsupportedFormatError
 from verifydel.formats import (
+    access,
     delimited,
     jsonl,
     parquet,
@@ -31,7 +32,7 @@ from verifydel.sources.base import Unit
 #: Asked in order; the first whose sniff recognises the content reads the file.
 #: Binary formats recognised by magic bytes come first (their bytes are never
 #: taken for text, and their sniffs are cheap): Parquet, SQLite files and their
-#: WAL/journal/index companions, Excel, then pg_dump
+#: WAL/journal/index companions, Excel, Access (Jet/ACE header page), then pg_dump
 #: archives ("PGDMP", and the data files beside a directory archive's toc.dat).
 #: Then the text formats, the most specific first: SQL dumps by their headers
 #: and statements, before JSON Lines (whose sniff decodes the head: a mysqldump
@@ -42,6 +43,7 @@ FORMAT_READERS: Final[tuple[ModuleType, ...]] = (
     sqlite_file,
     xlsx,
     xls,
+    access,
     pgdump_archive,
     sqldump_mysql,
     sqldump_pg,
@@ -69,7 +71,7 @@ def open_tables(unit: Unit, *, encoding: str | None = None) -> list[Table]:
             return tables
     raise UnsupportedFormatError(
         "not a table format verifydel reads",
-        hint="verifydel reads CSV/TSV, JSON Lines, Parquet, Excel (.xlsx, .xls), mysqldump and pg_dump (plain, custom, directory, tar) by content; "
+        hint="verifydel reads CSV/TSV, JSON Lines, Parquet, Excel (.xlsx, .xls), Access (.mdb, .accdb), mysqldump and pg_dump (plain, custom, directory, tar) by content; "
         "export the data to one of them",
     )
 
