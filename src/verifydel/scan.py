@@ -30,9 +30,11 @@ from verifydel.fingerprint.pack import PackContents, PackHeader, read_pack
 from verifydel.formats import open_tables
 from verifydel.formats.base import Table
 from verifydel.formats.columns import detect_columns
+from verifydel.formats.unstructured import text_unless_matchable
 from verifydel.fingerprint.hashing import COMBINATION_CODE
 from verifydel.match import CANDIDATE_COMBINATIONS, match_batch
 from verifydel.match.index import prepare as prepare_lookup
+from verifydel.match.window import corroborate
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW, normalise_batch
 from verifydel.report.model import (
@@ -126,6 +128,8 @@ def _match_batch(
     found = match_batch(batch, cols, pack.secret, pack.contents)
     if not found.height:
         return None
+    if table.window_texts is not None:  # spans in unstructured bytes: look around them
+        found = corroborate(found, table.window_texts(batch, found[ROW].unique()), pack.secret, pack.contents)
     if show_values:
         found = found.join(_clear_values(batch, cols), on=ROW, how="left")
     if table.location:
@@ -202,6 +206,7 @@ def _scan_unit(unit: Unit, pack: LoadedPack, options: ScanOptions, observer: Sca
         return _scan_container(unit, handler, pack, options, observer)
     try:
         tables = unit.opener() if unit.opener is not None else open_tables(unit, encoding=options.encoding)
+        tables = text_unless_matchable(tables, unit, mapping=options.mapping, encoding=options.encoding)
     except Exception as exc:  # noqa: BLE001
         outcome = _TableOutcome(
             SourceResult(path=unit.label, kind=unit.kind, status=FAILED, error=_safe_reason(exc), bytes=unit.size)
@@ -225,16 +230,24 @@ def _scan_container(
     """The container's own entry (its coverage: scanned, or partial with the limit hit), then its members'."""
     own = SourceResult(path=unit.label, kind=handler.KIND, status=SCANNED, bytes=unit.size)
     outcomes = [_TableOutcome(own)]
+    last = 0  # where the outcomes of the last member unit start
     try:
         if unit.depth >= options.limits.max_depth:
             raise LimitExceeded("depth", f"more than {options.limits.max_depth} nested containers")
         for member in handler.members(unit, options.limits):
+            cut = outcomes[last].result  # the last member's (first) entry
+            if isinstance(member, containers.MemberCut) and member.follows and cut.path == member.label:
+                # that member was cut short by a limit: partial (failed if nothing was read), never clean
+                cut.status = FAILED if cut.status == FAILED else PARTIAL
+                cut.error = member.error if cut.error is None else f"{member.error}; {cut.error}"
+                continue
             if isinstance(member, UnitFailure):
                 res = SourceResult(path=member.label, kind=member.kind, status=FAILED, error=member.error)
                 outcomes.append(_TableOutcome(res))
                 if observer:
                     observer.source_finished(res)
                 continue
+            last = len(outcomes)
             outcomes += _scan_unit(member, pack, options, observer)
     except Exception as exc:  # noqa: BLE001 - recorded; what was read before stays scanned
         own.status = PARTIAL if len(outcomes) > 1 else FAILED

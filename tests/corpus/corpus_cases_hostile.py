@@ -62,8 +62,6 @@ def _bomb(ctx: Ctx, name: str, bomb_first: bool) -> Built:
     gzip_of_zeros(folder / "zeros.csv.gz", 1 << 30)  # a single-stream bomb beside it
     built.states += [State(label, ("partial",), ("limit ratio",)),
                      State(ctx.label(folder / "zeros.csv.gz"), ("partial",), ("limit ratio",))]  # fmt: skip
-    if bomb_first:
-        built.xfail = BOMB_FIRST_GAP
     return built
 
 

@@ -148,3 +148,15 @@ def test_segments_cover_the_payload_exactly(sizes: list[int]) -> None:
     n_segments = max(1, -(-total // 8))
     assert b"".join(bytes(p) for p in pieces[:n_segments]) == b"".join(bytes(p) for p in parts)
     assert all(len(bytes(p)) == 8 for p in pieces[: n_segments - 1])
+
+
+def test_fingerprint_refuses_a_leaked_file_that_is_not_a_table(tmp_path: Path) -> None:
+    from verifydel.errors import UsageError
+    from verifydel.fingerprint.build import build_pack
+    from verifydel.fingerprint.keys import generate_secret
+
+    blob = tmp_path / "leak.bin"
+    blob.write_bytes(bytes(range(256)) * 16 + "電話 03-1234-5678".encode())
+    with pytest.raises(UsageError, match="not a table"):
+        build_pack([str(blob)], generate_secret(), tmp_path / "p.vdpack")
+    assert not (tmp_path / "p.vdpack").exists()

@@ -11,7 +11,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from verifydel.errors import DecodeError, UnsupportedFormatError, UsageError
+from verifydel.errors import DecodeError, UsageError
 from verifydel.formats import FORMAT_READERS, open_tables
 from verifydel.sources import Unit
 
@@ -67,20 +67,19 @@ def test_extensions_lie_content_decides(
     ],
     ids=["png", "gzip", "bytes"],
 )
-def test_unknown_binary_is_refused_with_a_hint(tmp_path: Path, content: bytes) -> None:
+def test_unknown_binary_is_searched_as_unstructured_bytes(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "data.csv"
     path.write_bytes(content)
-    with pytest.raises(UnsupportedFormatError, match="not a table format verifydel reads") as info:
-        open_tables(_unit(path))
-    assert info.value.hint
+    (table,) = open_tables(_unit(path))
+    assert table.kind == "binary" and not table.numbered and "offset" in table.location
 
 
-def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
+def test_a_zip_that_is_not_a_workbook_is_not_read_as_one(tmp_path: Path) -> None:
+    # (a scan opens it as an archive first: tests/containers; as a format it is only bytes)
     path = tmp_path / "archive.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("members.csv", "氏名\n山田\n")
-    with pytest.raises(UnsupportedFormatError):
-        open_tables(_unit(path))
+    assert [t.kind for t in open_tables(_unit(path))] == ["binary"]
 
 
 def test_text_in_no_known_encoding_is_a_decode_error_with_a_hint(tmp_path: Path) -> None:
@@ -124,6 +123,7 @@ def test_a_missing_file_is_a_source_error(tmp_path: Path) -> None:
 
 def test_the_registry_tries_binary_formats_first_and_csv_last() -> None:
     kinds = [reader.KIND for reader in FORMAT_READERS]
-    assert kinds[-1] == "csv"
-    assert kinds.index("jsonl") == len(kinds) - 2
+    assert kinds[-1] == "text"  # unstructured bytes: whatever no table format claims
+    assert kinds[-2] == "csv"
+    assert kinds.index("jsonl") == len(kinds) - 3
     assert set(kinds[:4]) == {"parquet", "sqlite", "xlsx", "xls"}

@@ -9,7 +9,11 @@ zip). ``members`` yields one unit per member (its bytes spooled to a private
 temporary file, removed when the scanner asks for the next member) and may
 raise ``LimitExceeded`` or another ``SourceError`` part-way: what was yielded
 before stays scanned, and the container's own entry in the report becomes
-partial with the reason.
+partial with the reason. A member cut short by a limit is followed by a
+``MemberCut`` under its label: the scanner marks that member partial (failed
+when nothing of it was yielded) with the reason. After a per-member limit
+(ratio, bytes per member) the container goes on with its next member and raises
+the limit once it has read them all (see ``limits``).
 
 Encrypted members open with the password given to ``set_password`` (the CLI's
 --password); without one they are reported as locked.
@@ -31,6 +35,7 @@ from verifydel.containers import (
     zip_archive,
     zstd_stream,
 )
+from verifydel.containers._spool import MemberCut
 from verifydel.containers.limits import Budget, LimitExceeded, Limits
 from verifydel.sources.base import Unit, UnitFailure
 
@@ -97,6 +102,7 @@ __all__ = [
     "ContainerHandler",
     "LimitExceeded",
     "Limits",
+    "MemberCut",
     "detect",
     "get_password",
     "set_password",

@@ -9,7 +9,10 @@ py7zr's own extraction refuses member names such as "../x" (it would write
 them to disk); here nothing is written by name, so its worker is driven
 directly: every name is only a label. Writes are counted against the limits as
 they come; the ratio is that of the whole archive (in a solid archive one
-member's compressed bytes are not known). py7zr's chunk size is set to
+member's compressed bytes are not known), so a ratio limit stops the archive. A
+member past ``max_member_bytes`` is cut short: py7zr goes on decompressing it
+(it cannot skip within its one call), the rest is counted against the source's
+budget but not kept, and the next member is read. py7zr's chunk size is set to
 ``CHUNK_BYTES`` (it would otherwise decompress up to 128 MB at once).
 
 Encrypted archives (AES-256) open with the password; without one, each
@@ -35,7 +38,15 @@ from py7zr.exceptions import (
 )
 from py7zr.io import MemIO, Py7zIO, WriterFactory
 
-from verifydel.containers._spool import LOCKED, Spool, link_failure, member_label, with_budget
+from verifydel.containers._spool import (
+    LOCKED,
+    MemberCuts,
+    Spool,
+    cut_notice,
+    link_failure,
+    member_label,
+    with_budget,
+)
 from verifydel.containers.limits import CHUNK_BYTES, Budget, LimitExceeded, Limits, Meter
 from verifydel.errors import FormatError, SourceError
 from verifydel.sources.base import Unit, UnitFailure
@@ -99,7 +110,11 @@ class _Handoff:
 
 
 class _Writer(Py7zIO):
-    """Where py7zr writes one member: counted, spooled (links: counted, not kept)."""
+    """Where py7zr writes one member: counted, spooled (links: counted, not kept).
+
+    Past a per-member limit (``cut``) the rest is counted against the source's
+    budget and dropped.
+    """
 
     def __init__(
         self, handoff: _Handoff, entry: _Entry, meter: Meter, archive_meter: Meter
@@ -109,13 +124,23 @@ class _Writer(Py7zIO):
         self.meter = meter
         self.archive_meter = archive_meter
         self.spool = None if entry.is_link else Spool()
+        self.cut: LimitExceeded | None = None
 
     def write(self, s: bytes | bytearray) -> int:
         if self.handoff.cancelled:
             raise _Cancelled
-        self.meter.add(len(s))
+        if self.cut is None:
+            try:
+                self.meter.add(len(s))
+            except LimitExceeded as exc:
+                if not exc.per_member:
+                    raise
+                self.cut = exc
+        if self.cut is not None:  # skipping: the source's budget and time still apply
+            self.meter.budget.check_time()
+            self.meter.budget.add_bytes(len(s))
         self.archive_meter.add(len(s))
-        if self.spool is not None:
+        if self.spool is not None and self.cut is None:
             self.spool.write(bytes(s))
         return len(s)
 
@@ -280,6 +305,7 @@ def _extract(
     worker = threading.Thread(target=work, name="verifydel-7z", daemon=True)
     worker.start()
     done = 0
+    cuts = MemberCuts()
     try:
         while True:
             try:
@@ -296,23 +322,33 @@ def _extract(
                         yield link_failure(unit, writer.entry.name)
                     else:
                         assert writer.spool is not None
-                        yield Unit(
-                            label=label,
-                            path=writer.spool.path,
-                            size=writer.spool.size,
-                            depth=unit.depth + 1,
-                            budget=budget,
-                        )
+                        kept = bool(writer.spool.size) or writer.cut is None
+                        if kept:
+                            yield Unit(
+                                label=label,
+                                path=writer.spool.path,
+                                size=writer.spool.size,
+                                depth=unit.depth + 1,
+                                budget=budget,
+                            )
+                        if writer.cut is not None:
+                            cuts.note(writer.cut)
+                            yield cut_notice(label, writer.cut, follows=kept)
                 finally:
                     writer.discard()
                     handoff.resume.release()
                 continue
             if payload is None:
+                cuts.raise_if_any()
                 return
             reason = _reason(payload, encrypted, budget.password, done)
             cut = handoff.current
             out_of_time = isinstance(reason, LimitExceeded) and reason.code == "time"
-            if cut is not None and cut.spool is not None and cut.spool.size and not out_of_time:
+            kept = bool(
+                cut is not None and cut.spool is not None and cut.spool.size and not out_of_time
+            )
+            if kept:
+                assert cut is not None and cut.spool is not None
                 cut.spool.close()
                 yield Unit(
                     label=member_label(unit, cut.entry.name),
@@ -321,6 +357,10 @@ def _extract(
                     depth=unit.depth + 1,
                     budget=budget,
                 )
+            if cut is not None and not cut.entry.is_link:
+                limit = cut.cut or reason
+                if isinstance(limit, LimitExceeded):
+                    yield cut_notice(member_label(unit, cut.entry.name), limit, follows=kept)
             raise reason
     finally:
         handoff.cancelled = True

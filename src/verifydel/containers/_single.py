@@ -5,6 +5,12 @@ When the decompressed stream is a tar, its members are read in the same pass
 otherwise the stream is one member, named after the header's original name
 where the format keeps one (gzip), else after the file minus its compression
 suffix, else "data".
+
+The stream's own ratio is checked on every byte outside its tar members' data;
+each tar member has its own ratio (its bytes against the compressed bytes read
+while it was produced), so one bomb member is cut short and skipped, and the
+members after it are read (see ``_tarstream``). A stream that is one member is cut
+short at a limit and the container is partial with the reason.
 """
 
 from __future__ import annotations
@@ -58,11 +64,12 @@ def stream_members(
         )
         reader = DecodedReader(raw, new_codec, meter, what=what, next_magic=next_magic)
         if looks_like_tar(reader.peek(BLOCK)):
-            yield from tar_members(unit, reader.read, budget, count_source=False)
+            yield from tar_members(unit, reader.read, budget, count_source=False, stream=meter)
             return
         budget.count_member()
         meter.member_limit = True  # the stream is the member
         name = original_name or inner_name(unit.label, suffixes)
+        # a limit marks the one member and, nothing following it, ends the container partial
         yield from spool_member(unit, member_label(unit, name), reader.read)
 
 

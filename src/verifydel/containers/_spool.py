@@ -7,6 +7,11 @@ scanner resumes the container's generator, and on every other way out.
 
 A member's name is untrusted text: it only ever becomes part of a label. Control
 characters are shown as "?"; "..", absolute paths and backslashes stay as text.
+
+A member cut short by a limit is followed by a ``MemberCut`` under its label:
+the scanner reports that member partial (or failed, when nothing of it was
+yielded) with the limit's reason. ``MemberCuts`` keeps the per-member limits one
+container hit, so that its own entry ends partial once its other members are read.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Self
@@ -46,6 +52,48 @@ def member_label(parent: Unit, name: str) -> str:
 
 def link_failure(parent: Unit, name: str) -> UnitFailure:
     return UnitFailure(member_label(parent, name), "member", LINK_NOT_FOLLOWED)
+
+
+@dataclass(frozen=True)
+class MemberCut(UnitFailure):
+    """The member ``label`` was cut short by a limit (``error`` says which).
+
+    ``follows``: what came before the limit was yielded just before, as a unit
+    under the same label (the scanner marks that entry); else nothing of the
+    member was yielded and this stands alone, a failed member.
+    """
+
+    follows: bool = False
+
+
+def cut_notice(label: str, exc: LimitExceeded, *, follows: bool) -> MemberCut:
+    return MemberCut(label, "member", str(exc), follows=follows)
+
+
+class MemberCuts:
+    """The per-member limits one container hit; the container goes on, then ends partial."""
+
+    def __init__(self) -> None:
+        self.first: LimitExceeded | None = None
+        self.count = 0
+
+    def note(self, exc: LimitExceeded) -> bool:
+        """Count ``exc`` when it is a per-member limit; True when the container may go on."""
+        if exc.per_member:
+            self.count += 1
+            self.first = self.first or exc
+        return exc.per_member
+
+    def raise_if_any(self) -> None:
+        """After the last member: the container's own reason, when a member was cut short."""
+        if self.first is None:
+            return
+        more = f"; {self.count} members were cut short by a limit" if self.count > 1 else ""
+        raise LimitExceeded(
+            self.first.code,
+            self.first.detail + more,
+            hint="the rest of that member was not scanned; the other members were",
+        )
 
 
 class Spool:
@@ -109,7 +157,9 @@ def spool_member(
     When reading breaks off part-way (a limit, a truncated or corrupt stream), what
     was read before is still yielded, then the error is raised: the rows before
     the break are scanned, and the container is marked partial. After a time
-    limit nothing more is yielded.
+    limit nothing more is yielded. A limit is followed by the member's
+    ``MemberCut`` before it is raised; the caller goes on with its next member
+    when the limit is a per-member one (see ``MemberCuts``).
     """
     with Spool() as spool:
         failure: SourceError | None = None
@@ -122,7 +172,8 @@ def spool_member(
             failure = exc
         spool.close()
         out_of_time = isinstance(failure, LimitExceeded) and failure.code == "time"
-        if failure is None or (spool.size and not out_of_time):
+        kept = failure is None or bool(spool.size and not out_of_time)
+        if kept:
             yield Unit(
                 label=label,
                 path=spool.path,
@@ -130,6 +181,8 @@ def spool_member(
                 depth=parent.depth + 1,
                 budget=parent.budget,
             )
+        if isinstance(failure, LimitExceeded):
+            yield cut_notice(label, failure, follows=kept)
         if failure is not None:
             raise failure
 
@@ -153,7 +206,10 @@ __all__ = [
     "LINK_NOT_FOLLOWED",
     "LOCKED",
     "WRONG_PASSWORD",
+    "MemberCut",
+    "MemberCuts",
     "Spool",
+    "cut_notice",
     "link_failure",
     "member_label",
     "sanitise_name",

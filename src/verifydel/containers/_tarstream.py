@@ -9,6 +9,16 @@ header claiming gigabytes would otherwise be read into memory).
 Where plain ``tarfile`` stops quietly (a truncated header, an invalid header
 after the first, data after the end marker), the container is reported partial.
 Archives concatenated after the end marker (``cat a.tar b.tar``) are read too.
+
+A member that hits a per-member limit (ratio, bytes per member) is cut short: the
+rest of its data is skipped and the next member read. A tar is read forward only,
+so in a compressed tar skipping means decompressing the rest of the member
+without keeping it: those bytes count against the top-level source's budget
+(``max_source_bytes``, and the time limit) but not against any ratio. When the
+rest of the member (its size is in its header) cannot fit in what is left of
+that budget, the tar stops at once with ``limit source-bytes`` instead of
+decompressing up to the limit for nothing. In a plain tar the skipped bytes are
+only read past.
 """
 
 from __future__ import annotations
@@ -16,10 +26,11 @@ from __future__ import annotations
 import io
 import tarfile
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from typing import Final
 
-from verifydel.containers._spool import link_failure, member_label, spool_member
-from verifydel.containers.limits import CHUNK_BYTES, Budget, Meter
+from verifydel.containers._spool import MemberCuts, link_failure, member_label, spool_member
+from verifydel.containers.limits import CHUNK_BYTES, Budget, LimitExceeded, Meter, human_size
 from verifydel.errors import FormatError, SourceError
 from verifydel.sources.base import Unit, UnitFailure
 from verifydel.sources.files import readable_name
@@ -177,6 +188,25 @@ def _sparse_reader(
     return read
 
 
+def _skip_rest(
+    tf: tarfile.TarFile, fwd: ForwardReader, budget: Budget, index: int, counted: bool
+) -> None:
+    """Read past the rest of a member cut short, up to the next header.
+
+    ``counted``: the bytes are decompressed, and count against the source's
+    budget; a rest that cannot fit in it stops the tar now.
+    """
+    rest = tf.offset - fwd.tell()
+    left = budget.limits.max_source_bytes - budget.source_bytes
+    if counted and rest > left:
+        raise LimitExceeded(
+            "source-bytes",
+            f"skipping the rest of member {index} ({human_size(rest)}) would decompress more "
+            f"than the {human_size(budget.limits.max_source_bytes)} allowed for this source",
+        )
+    fwd.seek(tf.offset)
+
+
 def _member(
     unit: Unit,
     tf: tarfile.TarFile,
@@ -185,6 +215,8 @@ def _member(
     budget: Budget,
     index: int,
     count_source: bool,
+    stream: Meter | None,
+    cuts: MemberCuts,
 ) -> Iterator[Unit | UnitFailure]:
     name = readable_name(info.name)
     if info.issym() or info.islnk():
@@ -193,13 +225,26 @@ def _member(
     if info.isdir() or info.ischr() or info.isblk() or info.isfifo():
         return  # no data to read
     label = member_label(unit, name)
-    meter = Meter(budget, f"member {index}", count_source=count_source)
-    if info.issparse():
-        read = _sparse_reader(tf, info, index)
-    else:
-        fwd.seek(info.offset_data)
-        read = _MemberData(fwd, info.size, index).read
-    yield from spool_member(unit, label, read, meter)
+    compressed = stream.compressed if stream is not None else None
+    start = compressed() if compressed is not None else 0
+    meter = Meter(
+        budget,
+        f"member {index}",
+        count_source=count_source,
+        compressed=(lambda: compressed() - start) if compressed is not None else None,
+    )
+    with stream.excluding() if stream is not None else nullcontext():
+        if info.issparse():
+            read = _sparse_reader(tf, info, index)
+        else:
+            fwd.seek(info.offset_data)
+            read = _MemberData(fwd, info.size, index).read
+        try:
+            yield from spool_member(unit, label, read, meter)
+        except LimitExceeded as exc:  # the member's MemberCut is out
+            if not cuts.note(exc):
+                raise
+            _skip_rest(tf, fwd, budget, index, counted=not count_source)
 
 
 def _another_archive_follows(fwd: ForwardReader, index: int) -> bool:
@@ -228,13 +273,22 @@ def _another_archive_follows(fwd: ForwardReader, index: int) -> bool:
 
 
 def tar_members(
-    unit: Unit, read: Callable[[int], bytes], budget: Budget, *, count_source: bool
+    unit: Unit,
+    read: Callable[[int], bytes],
+    budget: Budget,
+    *,
+    count_source: bool,
+    stream: Meter | None = None,
 ) -> Iterator[Unit | UnitFailure]:
     """The members of the tar read from ``read``, labelled under ``unit``.
 
     ``count_source`` is False when the bytes were already counted while being
-    decompressed (a tar inside gzip), so they do not count twice.
+    decompressed (a tar inside gzip), so they do not count twice. ``stream`` is
+    the meter of the compressed stream holding the tar: each member's ratio is
+    taken against the compressed bytes read while it was produced, and the
+    stream's own ratio leaves the members' data out.
     """
+    cuts = MemberCuts()
     fwd = ForwardReader(read)
     index = 0
     more = True
@@ -257,8 +311,9 @@ def tar_members(
             tf.members.clear()  # type: ignore[attr-defined]  # nothing looks them up: memory stays flat
             index += 1
             budget.count_member()
-            yield from _member(unit, tf, fwd, info, budget, index, count_source)
+            yield from _member(unit, tf, fwd, info, budget, index, count_source, stream, cuts)
         more = _another_archive_follows(fwd, index)
+    cuts.raise_if_any()
 
 
 __all__ = ["BLOCK", "MAX_HEADER_BYTES", "ForwardReader", "looks_like_tar", "tar_members"]

@@ -11,13 +11,23 @@ archive that stores it as is), once per container level: a CSV in a zip in a
 zip counts at both levels. A tar inside a gzip stream is read in one step, so its
 bytes count once. The ratio compares one member's bytes with the bytes read from
 its compressed input.
+
+Two kinds of limit. A limit on one member (``ratio`` and ``member-bytes``, raised
+with ``per_member=True``) cuts that member short: what came before the limit is
+scanned, the member is reported partial (failed when nothing was read) with the
+reason, and the container goes on with its next member; once it has read them
+all, its own entry is partial with the first such reason (``MemberCuts``). A
+limit on the whole top-level source (``source-bytes``, ``members``, ``time``,
+``depth``, and the ratio of a whole 7z archive or of a compressed stream outside
+its tar members) stops the rest of that source.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -45,11 +55,25 @@ class Limits:
 
 
 class LimitExceeded(SourceError):
-    """A container limit was hit; ``code`` is the reason code in the report."""
+    """A container limit was hit; ``code`` is the reason code in the report.
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"limit {code}: {message}", hint="the rest of this source was not scanned")
+    ``per_member``: the limit concerns one member only; the container skips the
+    rest of that member and goes on with the next.
+    """
+
+    def __init__(
+        self, code: str, message: str, *, per_member: bool = False, hint: str | None = None
+    ) -> None:
+        if hint is None:
+            hint = (
+                "the rest of this member was not scanned"
+                if per_member
+                else "the rest of this source was not scanned"
+            )
+        super().__init__(f"limit {code}: {message}", hint=hint)
         self.code = code
+        self.detail = message
+        self.per_member = per_member
 
 
 def human_size(n: float) -> str:
@@ -130,7 +154,12 @@ class Meter:
     far (None: the bytes are copied, not decompressed, so no ratio applies).
     ``member_limit`` is off for a compressed stream that is not itself a member
     (a tar inside gzip: its members are limited one by one); ``count_source`` is
-    off where the bytes were already counted at this level.
+    off where the bytes were already counted at this level. The limits a meter
+    with ``member_limit`` raises are per-member ones (see ``LimitExceeded``).
+
+    ``excluding()`` leaves bytes out of the ratio while they are produced: a
+    stream's own ratio does not count the data of the tar members inside it, which
+    have their own meter (and the rest of a member cut short, skipped, has none).
     """
 
     def __init__(
@@ -148,6 +177,22 @@ class Meter:
         self.member_limit = member_limit
         self.count_source = count_source
         self.produced = 0
+        self._excluded_out = 0  # bytes produced, and compressed bytes read, left out of the ratio
+        self._excluded_in = 0
+        self._excluding = False
+
+    @contextmanager
+    def excluding(self) -> Iterator[None]:
+        """Bytes produced inside this block count for the limits but not for the ratio."""
+        out, used = self.produced, self.compressed() if self.compressed is not None else 0
+        self._excluding = True
+        try:
+            yield
+        finally:
+            self._excluding = False
+            self._excluded_out += self.produced - out
+            if self.compressed is not None:
+                self._excluded_in += self.compressed() - used
 
     def add(self, n: int) -> None:
         """Count ``n`` more bytes, before they are written anywhere."""
@@ -159,17 +204,22 @@ class Meter:
                 "member-bytes",
                 f"{self.what} decompressed to more than {human_size(limits.max_member_bytes)} "
                 "(what came before the limit was scanned)",
+                per_member=True,
             )
         if self.count_source:
             self.budget.add_bytes(n)
-        if self.compressed is not None and self.produced > limits.ratio_grace_bytes:
-            compressed = max(1, self.compressed())
-            if self.produced > limits.max_ratio * compressed:
+        if self.compressed is None or self._excluding:
+            return
+        produced = self.produced - self._excluded_out
+        if produced > limits.ratio_grace_bytes:
+            compressed = max(1, self.compressed() - self._excluded_in)
+            if produced > limits.max_ratio * compressed:
                 raise LimitExceeded(
                     "ratio",
                     f"{self.what} expanded more than {limits.max_ratio}:1 "
-                    f"({human_size(self.produced)} from {human_size(compressed)}, "
+                    f"({human_size(produced)} from {human_size(compressed)}, "
                     "a decompression bomb)",
+                    per_member=self.member_limit,
                 )
 
 

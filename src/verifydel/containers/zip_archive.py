@@ -6,6 +6,12 @@ non-recursive zip bombs) stop the archive. Without a usable end record (a
 truncated copy) the members are walked from their local headers, and the
 archive is reported partial.
 
+A member that hits a per-member limit (ratio, bytes per member) is cut short
+there and the next member is read: each member's data starts where the central
+directory (or, walking local headers, the compressed size) says, so nothing of
+the bomb past the limit is decompressed. Walking local headers, a member whose
+compressed size is unknown (a data descriptor) stops the walk instead.
+
 An Excel workbook is a zip too: ``defers_to_format`` hands a workbook holding
 nothing but its own parts to the xlsx reader; a workbook with anything else in
 it is opened here, its sheets read as a workbook and the extra members as members.
@@ -23,6 +29,7 @@ from typing import BinaryIO, Final
 from verifydel.containers._spool import (
     LOCKED,
     WRONG_PASSWORD,
+    MemberCuts,
     link_failure,
     member_label,
     spool_member,
@@ -62,7 +69,7 @@ from verifydel.containers._zipformat import (
     local_data_offset,
     read_local_entry,
 )
-from verifydel.containers.limits import Budget, Limits, Meter
+from verifydel.containers.limits import Budget, LimitExceeded, Limits, Meter
 from verifydel.errors import FormatError, SourceError
 from verifydel.sources.base import Unit, UnitFailure
 
@@ -242,6 +249,7 @@ def _read_member(
     entry: ZipEntry,
     index: int,
     budget: Budget,
+    cuts: MemberCuts,
     *,
     in_directory: bool,
 ) -> Generator[Unit | UnitFailure, None, int]:
@@ -249,7 +257,8 @@ def _read_member(
 
     With a central directory a damaged member is reported and the archive goes
     on; walking local headers, damage stops the walk (the next header's place is
-    not known).
+    not known). A member cut short by a per-member limit is reported and the
+    archive goes on wherever the next member's place is known.
     """
     label = member_label(unit, entry.name)
     problem = _unsupported(entry)
@@ -276,6 +285,9 @@ def _read_member(
                 "what it held was scanned",
                 hint="the archive is damaged or was altered",
             )
+    except LimitExceeded as exc:  # the member's MemberCut is out: go on where the next is known
+        if not (cuts.note(exc) and (in_directory or entry.compressed_size is not None)):
+            raise
     except FormatError as exc:
         if not in_directory:
             raise
@@ -374,6 +386,7 @@ def _from_directory(
     if workbook:
         yield _workbook_view(unit)
     extents = _Extents()
+    cuts = MemberCuts()
     for index, entry in enumerate(central_entries(index_fh, cd), 1):
         budget.count_member()
         if workbook and is_workbook_part(entry.name):
@@ -397,13 +410,17 @@ def _from_directory(
                 f"member {index} overlaps another member's data (a zip bomb construction)",
                 hint="the rest of this archive was not scanned",
             )
-        yield from _read_member(unit, data_fh, data_at, entry, index, budget, in_directory=True)
+        yield from _read_member(
+            unit, data_fh, data_at, entry, index, budget, cuts, in_directory=True
+        )
+    cuts.raise_if_any()
 
 
 def _from_local_headers(unit: Unit, fh: BinaryIO, budget: Budget) -> Iterator[Unit | UnitFailure]:
     fh.seek(0)
     pos = len(_SPANNED) if fh.read(len(_SPANNED)) == _SPANNED else 0
     index = 0
+    cuts = MemberCuts()
     while (found := read_local_entry(fh, pos)) is not None:
         entry, data_at = found
         index += 1
@@ -416,7 +433,7 @@ def _from_local_headers(unit: Unit, fh: BinaryIO, budget: Budget) -> Iterator[Un
             break  # where its data ends is unknown
         try:
             used = yield from _read_member(
-                unit, fh, data_at, entry, index, budget, in_directory=False
+                unit, fh, data_at, entry, index, budget, cuts, in_directory=False
             )
         except FormatError as exc:
             raise FormatError(

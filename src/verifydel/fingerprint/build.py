@@ -131,6 +131,11 @@ def build_pack(
         else:
             inputs.append({"name": unit.label})
         tables = open_tables(unit, encoding=encoding)
+        if any(not t.numbered for t in tables):  # unstructured bytes: phone-shaped spans, not records
+            raise UsageError(
+                f"{unit.label} is not a table: a leaked set must be records",
+                hint="give the leaked set as CSV, Excel, JSON Lines or Parquet",
+            )
         many_tables = many_tables or len(tables) > 1
         for table in tables:
             prefix = f"{table.label}:" if many_tables else ""

@@ -22,6 +22,7 @@ from verifydel.formats import (
     sqldump_mysql,
     sqldump_pg,
     sqlite_file,
+    unstructured,
     xls,
     xlsx,
 )
@@ -37,7 +38,8 @@ from verifydel.sources.base import Unit
 #: Then the text formats, the most specific first: SQL dumps by their headers
 #: and statements, before JSON Lines (whose sniff decodes the head: a mysqldump
 #: holding BLOBs would not decode), and before delimited text, which takes any
-#: text and so must come last.
+#: text. Last, unstructured bytes: what nothing else claims (an unknown binary, a
+#: disk image, UTF-16 text without a BOM) is searched for phone numbers.
 FORMAT_READERS: Final[tuple[ModuleType, ...]] = (
     parquet,
     sqlite_file,
@@ -49,6 +51,7 @@ FORMAT_READERS: Final[tuple[ModuleType, ...]] = (
     sqldump_pg,
     jsonl,
     delimited,
+    unstructured,
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -39,3 +39,8 @@ class Table:
     numbered: bool = True
     #: Facts about the source for the report's ``details`` (no personal value).
     details: dict[str, str | int | bool | None] = field(default_factory=dict)
+    #: For rows that are spans found in unstructured bytes: ``window_texts(batch, rows)``
+    #: gives (``_row`` u32, ``text``) readings of the text around those rows of a batch;
+    #: the scan upgrades a hit when the same leaked record's name or address is in it
+    #: (``verifydel.match.window``).
+    window_texts: Callable[[pl.DataFrame, pl.Series], pl.DataFrame] | None = None

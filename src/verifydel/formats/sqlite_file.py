@@ -1,34 +1,65 @@
 """SQLite database files found among the sources (a folder, an archive member), and their companions.
 
-A database file is read table by table, read-only, through the same reader as a
-`sqlite:///` source. Its companions are recognised by content so that none of
-them is reported as an unknown binary:
+A database file gives two sets of tables:
 
-- the write-ahead log (`-wal`, magic 0x377f0682/3) and the rollback journal
-  (`-journal`, magic d9d505f920a163d7) may still hold rows deleted from the
-  database; until a page walker searches them they are reported *partial*, so a
-  scan that meets one never reads as clean;
-- the WAL index (`-shm`) holds no row data and is reported scanned with a note.
+- its live tables, read table by table, read-only, through the same reader as a
+  ``sqlite:///`` source (``<file>!/<table>``, kind ``sqlite``);
+- the rows SQLite deleted but left on disk, found by a page walker that reads the
+  file's bytes (``_sqlite_recover``): ``<file>!/<table>#recovered`` for each table
+  of the schema (its columns, so that column detection works as for the live
+  table) and ``<file>!/#recovered`` for cells whose table cannot be told (columns
+  ``c1``..``cN``, recognised from their values). Kind ``sqlite-recovered``.
+
+Its companions are recognised by content:
+
+- the write-ahead log (``-wal``, magic 0x377f0682/3, kind ``sqlite-wal``) and the
+  rollback journal (``-journal``, magic d9d505f920a163d7, kind ``sqlite-journal``)
+  are walked the same way: ``<wal>!/<table>`` per table of the schema of the
+  database beside it (same folder, the name without ``-wal``/``-journal``, else
+  the schema on a page 1 the file holds) and ``<wal>!/#recovered``. A WAL's rows
+  in the newest committed frame of their page are live (``recovered`` false);
+  every other row (older frames, freed space, journal records) is recovered;
+- the WAL index (``-shm``) holds no row data and is reported scanned with a note.
+
+Recovered rows are not numbered (``row`` is null: the n-th recovered row means
+nothing); each carries ``page`` (the page number in the database, for a WAL frame
+or journal record the page it is an image of), ``offset`` (the byte offset in the
+file where the cell starts; for a cell that lost its first bytes, where they
+were) and ``recovered``. The facts every table of one file shares in ``details``
+are listed in ``_sqlite_files``. A corrupt or truncated file's recovered tables end
+``partial`` with the reason, after everything readable was searched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final
 
 import polars as pl
 
 from verifydel.errors import SourceError
+from verifydel.formats._headers import unique_column_names as table_columns
 from verifydel.formats._probe import Probe
+from verifydel.formats._sqlite_files import (
+    Described,
+    describe_database,
+    describe_journal,
+    describe_wal,
+)
+from verifydel.formats._sqlite_logs import unsynced_journal, zeroed_journal
+from verifydel.formats._sqlite_recover import Recovery, location_names
 from verifydel.formats.base import Table
 from verifydel.sources.base import Unit
 
 KIND: Final = "sqlite"
+RECOVERED_KIND: Final = "sqlite-recovered"
 DATABASE_MAGIC: Final = b"SQLite format 3\x00"
 WAL_MAGICS: Final = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
 JOURNAL_MAGIC: Final = b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7"
 SHM_VERSION: Final = 3007000  # iVersion of the WAL-index header, in native byte order
-UNSEARCHED_NOTE: Final = "may hold deleted rows; verifydel does not search SQLite WAL or journal files yet"
+#: Generic columns (c1..cN) of the table for cells whose table cannot be told, at least.
+GENERIC_COLUMNS: Final = 16
+UNTOLD: Final = "#recovered"
 
 
 def _is_shm(probe: Probe) -> bool:
@@ -39,35 +70,130 @@ def _is_shm(probe: Probe) -> bool:
     )
 
 
+def _is_journal(probe: Probe) -> bool:
+    """A rollback journal: its magic, or a ``-journal`` file whose magic is not written yet or
+    whose header SQLite zeroed (journal_mode=PERSIST)."""
+    head = probe.head
+    return head.startswith(JOURNAL_MAGIC) or (
+        probe.path.name.endswith("-journal")
+        and (unsynced_journal(head) or (zeroed_journal(head) and probe.size > 512))
+    )
+
+
 def sniff(probe: Probe) -> bool:
     head = probe.head
-    return head.startswith(DATABASE_MAGIC) or head[:4] in WAL_MAGICS or head.startswith(JOURNAL_MAGIC) or _is_shm(probe)
+    return (
+        head.startswith(DATABASE_MAGIC)
+        or head[:4] in WAL_MAGICS
+        or _is_journal(probe)
+        or _is_shm(probe)
+    )
 
 
-def _companion(unit: Unit, kind: str, note: str, error: str | None) -> list[Table]:
+def _failing(label: str, kind: str, error: SourceError) -> Table:
     def batches() -> Iterator[pl.DataFrame]:
-        if error is not None:
-            raise SourceError(error, hint="search it by hand with a forensic SQLite tool")
-        yield from ()
+        raise error
+        yield  # pragma: no cover - a generator that fails when read
 
-    return [Table(label=unit.label, kind=kind, columns=[], batches=batches(), notes=[note])]
+    return Table(label=label, kind=kind, columns=[], batches=batches())
 
 
-def open_tables(unit: Unit, probe: Probe) -> list[Table]:
-    head = probe.head
-    if head[:4] in WAL_MAGICS:
-        return _companion(unit, "sqlite-wal", UNSEARCHED_NOTE, "WAL frames not searched for deleted rows")
-    if head.startswith(JOURNAL_MAGIC):
-        return _companion(unit, "sqlite-journal", UNSEARCHED_NOTE, "journal pages not searched for deleted rows")
-    if not head.startswith(DATABASE_MAGIC):
-        return _companion(unit, "sqlite-shm", "WAL index: holds no row data", None)
+def _recovered(described: Described, kind: str, label: Callable[[str], str]) -> list[Table]:
+    """A Table per table of the schema, then one for cells whose table cannot be told."""
+    shapes = described.shapes
+    width = max([GENERIC_COLUMNS, *(len(s.columns) for s in shapes)])
+    outputs = [table_columns(s.columns) for s in shapes] + [[f"c{i}" for i in range(1, width + 1)]]
+    recovery = Recovery(
+        described.opener, outputs, described.details, [s.ipk for s in shapes] + [-1]
+    )
+    names = [label(s.table) for s in shapes] + [label("")]
+    tables = []
+    for i, (name, columns) in enumerate(zip(names, outputs, strict=True)):
+        page, offset, recovered = location_names(columns)
+        tables.append(
+            Table(
+                label=name,
+                kind=kind,
+                columns=columns,
+                batches=recovery.batches(i),
+                notes=list(described.notes),
+                location={"page": page, "offset": offset, "recovered": recovered},
+                numbered=False,
+                details=described.details,
+            )
+        )
+    return tables
+
+
+def _companion(unit: Unit, kind: str, describe: Callable[..., Described]) -> list[Table]:
+    assert unit.path is not None
+    try:
+        described = describe(unit.path)
+    except (SourceError, OSError) as exc:
+        error = exc if isinstance(exc, SourceError) else SourceError("cannot read the file")
+        return [_failing(unit.label, kind, error)]
+    return _recovered(
+        described, kind, lambda t: f"{unit.label}!/{t}" if t else f"{unit.label}!/{UNTOLD}"
+    )
+
+
+def _live(unit: Unit) -> list[Table]:
     from verifydel.sources.databases import sqlite as engine
     from verifydel.sources.databases._uri import parse_uri
 
     assert unit.path is not None
     uri = parse_uri("sqlite://" + str(unit.path.resolve()))
-    return [
-        engine.open_table(uri, ref, f"{unit.label}!/{ref.name}")
-        for ref in engine.list_tables(uri, "main")
-        if ref.by_default
-    ]
+    try:
+        refs = [ref for ref in engine.list_tables(uri, "main") if ref.by_default]
+    except (SourceError, UnicodeDecodeError) as exc:  # SQLite cannot read it: the walker may
+        return [_failing(unit.label, KIND, _unreadable(exc))]
+    tables = []
+    for ref in refs:
+        label = f"{unit.label}!/{ref.name}"
+        try:
+            tables.append(engine.open_table(uri, ref, label))
+        except (SourceError, UnicodeDecodeError) as exc:
+            tables.append(_failing(label, KIND, _unreadable(exc)))
+    return tables
+
+
+def _unreadable(exc: Exception) -> SourceError:
+    """The reader's error, or one for a schema whose names are not UTF-8 (Python's sqlite3 raises)."""
+    if isinstance(exc, SourceError):
+        return exc
+    return SourceError(
+        "SQLite failed to read the schema: a name is not valid UTF-8",
+        hint="the file may be corrupt",
+    )
+
+
+def open_tables(unit: Unit, probe: Probe) -> list[Table]:
+    head = probe.head
+    if head[:4] in WAL_MAGICS:
+        return _companion(unit, "sqlite-wal", describe_wal)
+    if _is_journal(probe):
+        return _companion(unit, "sqlite-journal", describe_journal)
+    if not head.startswith(DATABASE_MAGIC):
+        return [
+            Table(
+                label=unit.label,
+                kind="sqlite-shm",
+                columns=[],
+                batches=iter(()),
+                notes=["WAL index: holds no row data"],
+            )
+        ]
+    assert unit.path is not None
+    live = _live(unit)
+    try:
+        described = describe_database(unit.path)
+    except (SourceError, OSError) as exc:
+        error = exc if isinstance(exc, SourceError) else SourceError("cannot read the file")
+        return [*live, _failing(f"{unit.label}!/{UNTOLD}", RECOVERED_KIND, error)]
+    for table in live:
+        table.details = described.details
+    return live + _recovered(
+        described,
+        RECOVERED_KIND,
+        lambda t: f"{unit.label}!/{t}{UNTOLD}" if t else f"{unit.label}!/{UNTOLD}",
+    )
