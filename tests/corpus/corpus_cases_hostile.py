@@ -135,8 +135,6 @@ def _truncated_gz(ctx: Ctx, name: str, *, mid_character: bool) -> Built:
     rest = csv_bytes(tail).split(b"\n", 1)[1]
     data = compress(head + rest, "gz")
     path.write_bytes(_cut_gzip(data, len(head) + len(rest) // 2, mid_character=mid_character))
-    if mid_character:
-        built.xfail = UTF8_BUG
     return built
 
 
@@ -257,14 +255,12 @@ def invalid_cp932(ctx: Ctx) -> Built:
 def invalid_cp932_head(ctx: Ctx) -> Built:
     """The bad bytes inside the head sample: the rows before them are still readable."""
     built = _invalid(ctx, "invalid-bytes-cp932-head", "cp932", "invalid cp932 byte sequence", 300)
-    built.xfail = HEAD_BUG
     return built
 
 
 @case("invalid-bytes-utf8", "hostile")
 def invalid_utf8(ctx: Ctx) -> Built:
     built = _invalid(ctx, "invalid-bytes-utf8", "utf-8", "not valid UTF-8", max(1500, ctx.rows(0.5)))
-    built.xfail = UTF8_BUG
     return built
 
 

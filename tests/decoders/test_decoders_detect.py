@@ -9,7 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verifydel.decoders import detect_encoding
-from verifydel.decoders.detect import strict_decode_prefix
+from verifydel.decoders.detect import (
+    UTF8_EVIDENCE_CHARS,
+    strict_decode_prefix,
+    utf8_before_bad_bytes,
+)
 from verifydel.errors import DecodeError
 
 # Real-looking values of a broker export: names, kana readings (full and half width),
@@ -122,3 +126,35 @@ def test_japanese_text_is_detected_in_every_encoding(text: str, encoding: str) -
     assert codecs.decode(data, detected) == text
     # ASCII-only text is the same bytes in utf-8, cp932 and euc_jp: "utf-8" is right.
     assert detected == ("utf-8" if data.isascii() else encoding)
+
+
+# ---- UTF-8 with bad bytes: read as UTF-8 up to them, never as CP932 mojibake ----------------
+
+
+@pytest.mark.parametrize("bad", [b"\xff", b"\x81\x20", b"\xe5\xb1"])
+def test_utf8_japanese_with_bad_bytes_is_utf8(bad: bytes) -> None:
+    good = ("氏名,住所\n" + "山田 太郎,東京都港区芝公園4-2-8\n" * 20).encode()
+    sample = good + b"9," + bad + b"\n" + good
+    assert detect_encoding(sample) == "utf-8"
+    assert utf8_before_bad_bytes(sample)
+
+
+def test_a_few_utf8_characters_before_bad_bytes_are_no_evidence() -> None:
+    sample = ("id,名前\n1," + "山" * (UTF8_EVIDENCE_CHARS - 3) + "\n").encode() + b"\x81\x20\n"
+    assert not utf8_before_bad_bytes(sample)
+    with pytest.raises(DecodeError):
+        detect_encoding(sample)
+    assert utf8_before_bad_bytes(sample.replace(b"1,", "1,山".encode()))  # one more is enough
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=japanese_text,
+    encoding=st.sampled_from(["cp932", "euc_jp"]),
+    bad=st.sampled_from([b"\xff", b"\x81\x20", b"\x80"]),
+)
+def test_cp932_and_euc_jp_with_bad_bytes_are_never_taken_for_utf8(
+    text: str, encoding: str, bad: bytes
+) -> None:
+    data = text.encode(encoding)
+    assert not utf8_before_bad_bytes(data + bad + data)

@@ -60,6 +60,7 @@ def test_an_invalid_byte_gives_the_serial_error_and_prefix(tmp_path: Path, where
     want = _serial(bytes(data), "cp932")
     assert got == want
     assert f"byte offset {at}" in (got[1] or "")
+    assert (got[1] or "").count("--encoding=euc_jp") == 1  # the hint once, not again per piece
 
 
 def test_a_file_without_line_feeds_is_one_piece(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verifydel.decoders import TextDecoder, canonical_encoding, detect_encoding, transcode_to_utf8
+from verifydel.decoders.text import decode_head
 from verifydel.errors import DecodeError, UsageError
 
 ENCODINGS = ["utf-8", "utf-8-sig", "cp932", "euc_jp", "utf-16"]
@@ -133,3 +134,53 @@ def test_a_text_decoder_for_a_sample_detects_unless_told() -> None:
     sample = "氏名,住所\n山田,東京都\n".encode("euc_jp")
     assert TextDecoder.for_sample(sample).encoding == "euc_jp"
     assert TextDecoder.for_sample(sample, "cp932").encoding == "cp932"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "data"),
+    [
+        ("cp932", "山田".encode("cp932")[:-1]),
+        ("euc_jp", "山田".encode("euc_jp")[:-1]),
+        ("utf-8", "山田".encode()[:-1]),
+        ("utf-16-le", "山田".encode("utf-16-le")[:-1]),
+    ],
+)
+def test_a_character_cut_by_the_end_says_cut_short_not_try_another_encoding(
+    encoding: str, data: bytes
+) -> None:
+    with pytest.raises(DecodeError) as info:
+        _transcode(data, encoding, 1 << 20)
+    assert str(info.value).startswith("truncated ")
+    assert "cut short" in info.value.hint and "--encoding" not in info.value.hint
+
+
+def test_an_invalid_last_byte_is_invalid_not_truncated() -> None:
+    with pytest.raises(DecodeError, match="invalid utf-8 byte sequence at byte offset 6") as info:
+        _transcode("山田".encode() + b"\xff", "utf-8", 1 << 20)
+    assert "--encoding=cp932" in info.value.hint
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932", "euc_jp"])
+def test_the_head_keeps_its_complete_lines_before_bad_bytes(encoding: str) -> None:
+    good = "氏名,住所\r\n山田,東京都\r\n".encode(encoding)
+    cut = "佐藤,大阪".encode(encoding)
+    assert decode_head(good + cut + b"\x81\x20\n9,9\n", encoding, final=False) == (
+        "氏名,住所\r\n山田,東京都\r\n"
+    )
+    # a character cut by the end of the whole file is bad bytes too
+    assert decode_head(good + cut[:-1], encoding, final=True) == "氏名,住所\r\n山田,東京都\r\n"
+    # ... but not by the end of a sample of a longer file
+    assert decode_head(good + cut[:-1], encoding, final=False) == "氏名,住所\r\n山田,東京都\r\n佐藤,大"
+
+
+@pytest.mark.parametrize("head", [b"", b"\n\r\n  \n", "氏名,住所".encode("cp932")])
+def test_the_head_is_a_decode_error_without_a_complete_line_before_bad_bytes(head: bytes) -> None:
+    with pytest.raises(DecodeError, match=f"byte offset {len(head)}") as info:
+        decode_head(head + b"\x81\x20\n" + "山田\n".encode("cp932"), "cp932", final=False)
+    assert str(info.value).count(info.value.hint) == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=japanese_chars)
+def test_a_decodable_head_is_decoded_whole(text: str) -> None:
+    assert decode_head(text.encode("cp932"), "cp932", final=True) == text

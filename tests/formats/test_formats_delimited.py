@@ -6,14 +6,18 @@ import codecs
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from verifydel.decoders import DETECTION_SAMPLE_BYTES
 from verifydel.errors import DecodeError, FormatError
 from verifydel.formats import _frames, open_tables
 from verifydel.formats.base import Table
+from verifydel.report.model import SourceResult
+from verifydel.scan import LoadedPack, ScanOptions, scan
 from verifydel.sources import Unit
 
 HEADER = ["氏名", "フリガナ", "住所", "電話番号"]
@@ -286,3 +290,139 @@ def test_the_source_file_is_not_modified(tmp_path: Path) -> None:
     _rows(_only_table(unit))
     assert unit.path.read_bytes() == data
     assert os.stat(unit.path).st_mtime_ns == before.st_mtime_ns
+
+
+# --- bad bytes: the complete lines before them are scanned, the source ends partial ----------
+LEAKED = (
+    "ID,氏名,住所,電話番号\n"
+    "L1,山田 太郎,東京都港区芝公園4-2-8,03-1234-5678\n"
+    "L2,佐藤 花子,大阪府大阪市北区梅田1-1-1,06-2345-6789\n"
+)
+BEFORE = "山田 太郎,東京都港区芝公園4-2-8,03-1234-5678\n"  # L1, planted before the bad bytes
+AFTER = "佐藤 花子,大阪府大阪市北区梅田1-1-1,06-2345-6789\n"  # L2, planted after them
+
+
+def _members(count: int, start: int = 0) -> str:
+    """Rows of made-up members that match nothing leaked (about 50 bytes each)."""
+    return "".join(
+        f"会員 {i},架空県架空市{i}番地,050-{i // 10000:04d}-{i % 10000:04d}\n"
+        for i in range(start, start + count)
+    )
+
+
+def _scan_one(
+    tmp_path: Path, pack_factory: Callable[..., LoadedPack], path: Path, encoding: str | None
+) -> tuple[SourceResult, list[tuple[str, int]]]:
+    pack = pack_factory(tmp_path, LEAKED)
+    report = scan([str(path)], pack, ScanOptions(encoding=encoding, threads=1))
+    [source] = report.sources
+    return source, report.matches.select("record_id", "row").rows()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "rows_before"),
+    [
+        ("utf-8", 400),  # declared, bad bytes inside the sniffed head (64 KiB)
+        ("utf-8", 3000),  # declared, past the sniffed head
+        (None, 400),  # detected as UTF-8 from the Japanese before the bad bytes
+        (None, DETECTION_SAMPLE_BYTES // 40),  # detected: past the bytes detection reads
+        ("cp932", 400),  # declared, bad bytes inside the sniffed head
+        ("cp932", 3000),
+    ],
+)
+def test_bad_bytes_after_rows_end_the_source_partial_with_those_rows_scanned(
+    tmp_path: Path, pack_factory, encoding: str | None, rows_before: int, private_tempdir: Path
+) -> None:
+    codec = encoding or "utf-8"
+    head = ("氏名,住所,電話番号\n" + _members(rows_before // 2) + BEFORE).encode(codec)
+    head += _members(rows_before - rows_before // 2 - 1, rows_before).encode(codec)
+    bad_offset = len(head) + len("会員 x,架空".encode(codec))
+    tail = (AFTER + _members(500)).encode(codec)
+    data = head + "会員 x,架空".encode(codec) + b"\x81\x20\xff\n" + tail
+    (tmp_path / "broker").mkdir()
+    path = tmp_path / "broker" / "members.csv"
+    path.write_bytes(data)
+    source, matches = _scan_one(tmp_path, pack_factory, path, encoding)
+    error = source.error or ""
+    assert source.status == "partial"
+    assert source.rows == rows_before
+    assert f"byte offset {bad_offset}" in error
+    reason = "not valid UTF-8" if codec == "utf-8" else "invalid cp932 byte sequence"
+    assert reason in error
+    assert error.count("--encoding=euc_jp") == 1  # the hint once
+    assert not any(word in error for word in ("会員", "架空", "山田", "佐藤"))
+    assert matches == [("L1", rows_before // 2 + 1)]  # before the bad bytes, at its own row
+    assert list(private_tempdir.iterdir()) == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+@pytest.mark.parametrize("where", ["header", "first row"])
+def test_bad_bytes_before_any_complete_row_fail_the_source_with_the_reason(
+    tmp_path: Path, pack_factory, encoding: str, where: str
+) -> None:
+    header = "氏名,住所,電話番号\n".encode(encoding)
+    at = len("氏名".encode(encoding)) + (0 if where == "header" else len(header))
+    data = bytearray((BEFORE + AFTER).join(["氏名,住所,電話番号\n", ""]).encode(encoding))
+    data[at:at] = b"\x81\x20"
+    path = tmp_path / "members.csv"
+    path.write_bytes(bytes(data))
+    source, matches = _scan_one(tmp_path, pack_factory, path, encoding)
+    error = source.error or ""
+    assert (source.status, source.rows, matches) == ("failed", 0, [])
+    assert f"byte offset {at}" in error
+
+
+@pytest.mark.parametrize("rows", [100, 5000])  # the whole file in the sniffed head, or not
+def test_a_utf8_file_cut_inside_a_character_keeps_its_complete_rows(
+    tmp_path: Path, pack_factory, rows: int
+) -> None:
+    data = ("氏名,住所,電話番号\n" + BEFORE + _members(rows - 1) + "会員 x,架空").encode()[:-1]
+    path = tmp_path / "members.csv"
+    path.write_bytes(data)
+    source, matches = _scan_one(tmp_path, pack_factory, path, None)
+    error = source.error or ""
+    assert (source.status, source.rows, matches) == ("partial", rows, [("L1", 1)])
+    assert "not valid UTF-8: truncated utf-8 byte sequence" in error
+    assert f"byte offset {len(data) - 2}" in error
+    assert "cut short" in error
+
+
+def test_invalid_utf8_rows_come_in_order_up_to_the_bad_bytes(tmp_path: Path) -> None:
+    # polars' streaming reader, given invalid UTF-8, dropped the rows of the batch holding
+    # the bad bytes and yielded rows from after them: it must never be given such a file
+    rows = 150_000
+    text = "id,name\n" + "".join(f"{i},山田{i}\n" for i in range(rows))
+    after = "".join(f"{i},佐藤\n" for i in range(rows, 2 * rows)).encode()
+    data = text.encode() + b"x,\xff\n" + after
+    table = _only_table(_write(tmp_path / "big.csv", data))
+    seen: list[int] = []
+    with pytest.raises(DecodeError, match=f"byte offset {len(text.encode()) + 2}"):
+        for batch in table.batches:
+            seen.extend(int(value) for value in batch.get_column("id"))
+    assert seen == list(range(rows))
+
+
+_VALID_UTF8 = "氏名,住所\n山田😀太郎,東京都\r\né,ß,ｱ\n" * 7
+
+
+@pytest.mark.parametrize("block", [5, 6, 7, 8, 13, 1 << 20])
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
+def test_utf8_validation_never_cuts_a_character(tmp_path: Path, block: int, bom: bytes) -> None:
+    path = tmp_path / "v.csv"
+    path.write_bytes(bom + _VALID_UTF8.encode())
+    assert _frames.is_valid_utf8(path, block)
+    path.write_bytes(b"plain ascii,1\n" * 100)
+    assert _frames.is_valid_utf8(path, block)
+
+
+@pytest.mark.parametrize("block", [5, 7, 13, 1 << 20])
+@pytest.mark.parametrize("where", [0, 0.3, 0.99, 1.0])
+def test_utf8_validation_finds_bad_bytes_anywhere(tmp_path: Path, block: int, where: float) -> None:
+    data = bytearray(_VALID_UTF8.encode())
+    at = int(len(data) * where)
+    for bad in (b"\xff", b"\xe5\xb1", b"\xed\xa0\x80"):  # invalid, cut, a surrogate
+        if bad == b"\xe5\xb1" and at < len(data):
+            bad += b","  # a cut character is only cut when something else follows
+        path = tmp_path / "v.csv"
+        path.write_bytes(bytes(data[:at] + bad + data[at:]))
+        assert not _frames.is_valid_utf8(path, block), (bad, at)

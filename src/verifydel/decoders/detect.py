@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 from functools import cache
+from itertools import islice
 from typing import Final
 
 from verifydel.errors import DecodeError
@@ -24,6 +25,12 @@ DETECTION_SAMPLE_BYTES: Final = 4 << 20
 #: in CP932 or EUC-JP is practically never valid UTF-8 (their lead bytes are not
 #: followed by UTF-8 continuation bytes), so a strict UTF-8 decode is decisive.
 CANDIDATE_ENCODINGS: Final[tuple[str, ...]] = ("utf-8", "cp932", "euc_jp")
+
+#: Non-ASCII characters a sample must decode to in UTF-8 before its first invalid byte
+#: to be taken for UTF-8 with bad bytes in it (read up to them) rather than CP932 or
+#: EUC-JP: their text practically never holds that many valid UTF-8 sequences in a row,
+#: while CP932 decodes most UTF-8 Japanese (as mojibake that matches nothing).
+UTF8_EVIDENCE_CHARS: Final = 16
 
 #: How many decoded characters the plausibility score looks at.
 _SCORE_CHARS: Final = 1 << 16
@@ -151,6 +158,18 @@ def strict_decode_prefix(sample: bytes, encoding: str) -> str | None:
         return None
 
 
+def utf8_before_bad_bytes(sample: bytes) -> bool:
+    """True when ``sample`` is UTF-8 up to an invalid byte, after UTF8_EVIDENCE_CHARS
+    non-ASCII characters or more (a damaged or concatenated UTF-8 file)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")(errors="strict").decode(sample, final=False)
+        return False  # valid: not "before bad bytes"
+    except UnicodeDecodeError as exc:
+        prefix = codecs.decode(sample[: exc.start], "utf-8")
+    non_ascii = re.finditer("[^\x00-\x7f]", prefix)
+    return next(islice(non_ascii, UTF8_EVIDENCE_CHARS - 1, None), None) is not None
+
+
 def bom_encoding(sample: bytes) -> str | None:
     """The encoding a byte order mark at the start announces, if any."""
     for bom, encoding in _BOMS:
@@ -164,7 +183,9 @@ def detect_encoding(sample: bytes) -> str:
 
     A BOM decides first; then pure ASCII is "utf-8"; then the first of
     CANDIDATE_ENCODINGS that decodes strictly, except that when both CP932 and
-    EUC-JP do, the more plausible reading wins. Raises DecodeError when none fits.
+    EUC-JP do, the more plausible reading wins; then UTF-8 with bad bytes after
+    some Japanese (see UTF8_EVIDENCE_CHARS), which the readers read up to the bad
+    bytes. Raises DecodeError when none fits.
     """
     announced = bom_encoding(sample)
     if announced is not None:
@@ -176,7 +197,7 @@ def detect_encoding(sample: bytes) -> str:
         for encoding in CANDIDATE_ENCODINGS
         if (text := strict_decode_prefix(sample, encoding)) is not None
     }
-    if "utf-8" in readings:
+    if "utf-8" in readings or utf8_before_bad_bytes(sample):
         return "utf-8"
     if len(readings) == 2:
         # Ties go to CP932: it is what Excel and most Windows exports write.

@@ -50,6 +50,14 @@ def _other_encodings_hint(encoding: str) -> str:
     return f"the file is not entirely {encoding}: try {', '.join(others[:-1])} or {others[-1]}"
 
 
+#: The hint of a character cut by the end of the file: another encoding would not help.
+_CUT_SHORT_HINT: Final = "the file ends inside a character: it was probably cut short"
+#: What the codecs call a character cut by the end of the data (UTF-8, UTF-16, the CJK ones).
+_CUT_SHORT_REASONS: Final = frozenset(
+    {"unexpected end of data", "truncated data", "incomplete multibyte sequence"}
+)
+
+
 class TextDecoder:
     """Decodes a byte stream in one encoding, piece by piece, dropping a leading BOM.
 
@@ -81,10 +89,11 @@ class TextDecoder:
             held_back = len(exc.object) - len(data)
             offset = self.bytes_consumed - held_back + exc.start
             self.text_before_error = self._strip_bom(self._valid_prefix(exc, data, held_back))
-            reason = "truncated" if final and exc.end >= len(exc.object) else "invalid"
+            truncated = final and exc.end >= len(exc.object) and exc.reason in _CUT_SHORT_REASONS
             raise DecodeError(
-                f"{reason} {self.encoding} byte sequence at byte offset {offset}",
-                hint=_other_encodings_hint(self.encoding),
+                f"{'truncated' if truncated else 'invalid'} {self.encoding} byte sequence "
+                f"at byte offset {offset}",
+                hint=_CUT_SHORT_HINT if truncated else _other_encodings_hint(self.encoding),
             ) from None
         self.bytes_consumed += len(data)
         return self._strip_bom(text)
@@ -115,6 +124,26 @@ class TextDecoder:
                 yield text
         if tail := self.decode(b"", final=True):
             yield tail
+
+
+def decode_head(sample: bytes, encoding: str, *, final: bool) -> str:
+    """The text of ``sample``, a file's first bytes, for telling its format and header.
+
+    A character cut at the end of the sample is left out unless ``final`` (the sample
+    is the whole file). At an invalid (or, with ``final``, truncated) byte sequence,
+    the complete lines before it: a reader of the whole file meets the same bytes,
+    keeps those lines and ends partial. Raises the DecodeError when no line with
+    text in it is complete before the bad bytes.
+    """
+    decoder = TextDecoder(encoding)
+    try:
+        return decoder.decode(sample, final=final)
+    except DecodeError:
+        before = decoder.text_before_error
+        lines = before[: max(before.rfind("\n"), before.rfind("\r")) + 1]
+        if not lines.strip():
+            raise
+        return lines
 
 
 def transcode_to_utf8(

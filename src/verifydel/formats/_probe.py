@@ -14,11 +14,11 @@ from typing import Final
 
 from verifydel.decoders import (
     DETECTION_SAMPLE_BYTES,
-    TextDecoder,
     bom_encoding,
     canonical_encoding,
     detect_encoding,
 )
+from verifydel.decoders.text import decode_head
 from verifydel.errors import SourceError
 
 #: Bytes of the head decoded as text for the text readers' sniffing (delimiter,
@@ -82,10 +82,11 @@ class Probe:
 
     @cached_property
     def text_head(self) -> str:
-        """The first TEXT_HEAD_BYTES decoded (a character cut at the end is left out)."""
+        """The first TEXT_HEAD_BYTES decoded (a character cut at the end is left out;
+        bytes that do not decode end it after its last complete line: see decode_head)."""
         sample = self.head[:TEXT_HEAD_BYTES]
         final = len(sample) >= self.size
-        return TextDecoder(self.encoding).decode(sample, final=final)
+        return decode_head(sample, self.encoding, final=final)
 
     @cached_property
     def text_head_is_whole_file(self) -> bool:

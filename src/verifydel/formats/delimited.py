@@ -1,7 +1,9 @@
 """CSV and TSV (and ";" or "|" separated text): the delimiter sniffed, polars streams the rows.
 
 UTF-8 files (with or without BOM) are read by polars from their own path; other
-encodings are first transcoded into a private temporary file. The header row, the
+encodings, and UTF-8 with invalid bytes, are first transcoded into a private
+temporary file (up to the last complete line before the bad bytes: those rows are
+scanned, then the DecodeError ends the source partial). The header row, the
 delimiter and whether there is a header at all are decided from the decoded head
 of the file, quote-aware (a quoted field may hold the delimiter or a newline).
 """
