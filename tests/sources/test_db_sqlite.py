@@ -209,3 +209,16 @@ def test_a_large_table_streams_in_bounded_batches(tmp_path: Path, leaked_pack: L
     report = scan([f"sqlite://{db}"], leaked_pack)
     assert report.sources[0].rows == 300_000
     assert report.matches.select("row", "record_id").rows() == [(250_001, "L001")]
+
+
+def test_a_table_name_that_is_not_utf8_is_a_failure_without_its_bytes(tmp_path: Path, leaked_pack: LoadedPack) -> None:
+    path = tmp_path / "odd.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE zzqq (TEL TEXT)")
+    raw = path.read_bytes()
+    assert raw.count(b"zzqq") >= 2  # name, tbl_name and the CREATE statement
+    path.write_bytes(raw.replace(b"zzqq", b"zz\xff\xfe"))  # same length: the record stays well-formed
+    report = scan([f"sqlite:///{path}"], leaked_pack)
+    (source,) = report.sources
+    assert source.status == "failed" and "not valid UTF-8" in (source.error or "")
+    assert "\\xff" not in (source.error or "") and "zz" not in (source.error or "")

@@ -64,7 +64,8 @@ def quote_name(name: str) -> str:
 
 
 def _reason(exc: Exception, doing: str) -> SourceError:
-    message = one_line(str(exc)) or type(exc).__name__
+    # sqlite3 quotes the text it could not decode ("... with text '...'"): never pass that on
+    message = one_line(str(exc)).split(" with text ", 1)[0] or type(exc).__name__
     hint = "is it an SQLite database? give the file itself as a source to read it page by page"
     return SourceError(
         f"SQLite failed to {doing}: {message}", hint=hint if "not a database" in message else None
@@ -109,13 +110,20 @@ def databases(uri: DatabaseURI) -> list[str]:
 def list_tables(uri: DatabaseURI, database: str) -> list[TableRef]:
     """Every table and view of the file, by name (code points)."""
     conn = connect(uri)
+    conn.text_factory = bytes  # decoded here: sqlite3's decode error would quote the bytes
     try:
-        rows = conn.execute(
+        raw = conn.execute(
             "SELECT name, type, coalesce(sql, '') FROM sqlite_master"
             " WHERE type IN ('table', 'view')"
         ).fetchall()
+        rows = [tuple(v.decode("utf-8") for v in row) for row in raw]
     except sqlite3.Error as exc:
         raise _reason(exc, "list tables") from None
+    except UnicodeDecodeError:
+        raise SourceError(
+            "SQLite failed to list tables: a table name is not valid UTF-8",
+            hint="give the file itself as a source: it is then read page by page",
+        ) from None
     finally:
         conn.close()
     refs = []
