@@ -180,6 +180,7 @@ class _Payload:
         self.spans: dict[str, tuple[int, int]] | None = None
         self.buffers: dict[str, memoryview] = {}  # writable views of the kept tables
         self.records = io.BytesIO()  # polars reads the records from here without a copy
+        self.parsed: pl.DataFrame | None = None
         self.scratch = bytearray(scratch_bytes)
 
     def _kept(self, name: str) -> bool:
@@ -251,6 +252,15 @@ class _Payload:
                 fps = np.frombuffer(self.buffers.pop(name), dtype="<u8")
                 recs = np.frombuffer(self.buffers.pop(f"index/{code}/rec"), dtype="<u4")
                 index[code] = (fps, recs)
+        records = self.parsed if self.parsed is not None else self.parse_records()
+        return PackContents(records=records, index=index)
+
+    def records_ready(self) -> bool:
+        """Every byte of the records table has been decrypted (and its segments authenticated)."""
+        return self.spans is not None and "records" in self.buffers and self.spans["records"][1] <= self.pos
+
+    def parse_records(self) -> pl.DataFrame:
+        """The records table, parsed; may run on another thread while later segments decrypt."""
         self.buffers.pop("records").release()  # the BytesIO cannot be read while viewed
         self.records.seek(0)
         # Packs are written as one record batch (read as one chunk); rechunk older ones.
@@ -258,7 +268,8 @@ class _Payload:
         self.records = io.BytesIO()
         if records.n_chunks() > 1:
             records = records.rechunk()
-        return PackContents(records=records, index=index)
+        self.parsed = records
+        return records
 
 
 # --- write -----------------------------------------------------------------------------------
@@ -365,7 +376,7 @@ def read_pack(
         fh = open(path, "rb", buffering=0)
     except FileNotFoundError:
         raise NotAPackError(f"pack {path} not found", hint="check the --pack path") from None
-    with fh, ThreadPoolExecutor(max_workers=1) as hasher:
+    with fh, ThreadPoolExecutor(max_workers=1) as hasher, ThreadPoolExecutor(max_workers=1) as parser:
         header, preamble = _read_preamble(fh, path)
         if header.key_check != secret.check_value():
             raise WrongKeyError(
@@ -384,6 +395,7 @@ def read_pack(
         payload = _Payload(keep, header.segment_bytes)
         i, last = -1, False
         hashing: Future[None] | None = None
+        parsing: Future[pl.DataFrame] | None = None
         try:
             for i, (sealed, last) in enumerate(_segments(fh, path, end, header.segment_bytes + _TAG)):
                 if hashing is not None:
@@ -398,11 +410,17 @@ def read_pack(
                 if not direct:
                     payload.take(out)
                 payload.advance(size)
-            if hashing is not None:
-                hashing.result()
+                if parsing is None and payload.records_ready():
+                    # the records are complete: parse them while the indexes decrypt (the
+                    # pack is only returned once every segment has been authenticated)
+                    parsing = parser.submit(payload.parse_records)
             if i < 0 or not last:
                 raise tampered
+            if parsing is not None:
+                parsing.result()
             contents = payload.contents()
+            if hashing is not None:
+                hashing.result()
         except (ValueError, KeyError, TypeError, struct.error, pl.exceptions.PolarsError, OSError):
             # authenticated, yet it does not parse: written by a foreign or broken writer
             raise tampered from None
