@@ -362,3 +362,17 @@ def test_a_csv_whose_free_text_column_is_mapped_stays_a_table(tmp_path: Path, pa
     assert report.sources[0].kind == KIND  # nothing recognised: read as text
     mapped, _ = _scan([path], pack, mapping={"phone": ["メモ"]})
     assert mapped.sources[0].kind == "csv"  # the user's --map is honoured
+
+
+def test_a_utf16_window_is_read_in_both_byte_orders_and_alignments() -> None:
+    # "+81-..." in UTF-16LE; its digits also read as UTF-16BE from the byte after "+"
+    from verifydel.formats.unstructured import _readings
+
+    data = b"\x00\x17" + "前田　あすか +81-80-3604-6491 東京".encode("utf-16-le") + b"\xff"
+    plus = data.index("+".encode("utf-16-le"))
+    start = plus + 1  # the span as the BE reading saw it: odd, one byte off
+    end = data.index("東".encode("utf-16-le")) - 1
+    lo = 1  # an odd window start too
+    readings = _readings(data[lo:start], data[end:], "utf-16-be", lo, end)
+    assert any("前田　あすか" in r for r in readings)
+    assert any("東京" in r for r in readings)

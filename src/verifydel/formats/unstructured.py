@@ -219,7 +219,7 @@ class _Reading:
                     before = stream.read(start - lo)
                     stream.seek(end)
                     after = stream.read(self.window)
-                    readings = _readings(before, after, encoding)
+                    readings = _readings(before, after, encoding, lo, end)
                     out_rows += [row] * len(readings)
                     texts += readings
         except OSError as exc:
@@ -230,11 +230,23 @@ class _Reading:
         return pl.DataFrame({ROW: out_rows, TEXT: texts}, schema={ROW: pl.UInt32, TEXT: pl.String})
 
 
-def _readings(before: bytes, after: bytes, encoding: str) -> list[str]:
+def _readings(before: bytes, after: bytes, encoding: str, lo: int = 0, end: int = 0) -> list[str]:
     """The text before and after a span (joined by a line break, so that nothing reads
     across the span), in each encoding the span may be in; before a span in CP932 or
-    EUC-JP also from its second byte (the window may start inside a two-byte character)."""
+    EUC-JP also from its second byte (the window may start inside a two-byte character).
+
+    A UTF-16 span may have been read in the wrong byte order one byte off (the digits
+    of "+81-80-..." in UTF-16LE read as UTF-16BE from the byte after "+"), so its
+    window is read in both byte orders at both byte alignments (``lo`` and ``end`` are
+    the file offsets ``before`` and ``after`` start at)."""
     out = []
+    if encoding in UTF16:
+        for codec in UTF16:
+            for parity in (0, 1):
+                skip_before, skip_after = (parity - lo) % 2, (parity - end) % 2
+                text = before[skip_before:].decode(codec, "replace"), after[skip_after:].decode(codec, "replace")
+                out.append("\n".join(text))
+        return out
     for codec in ASCII_COMPATIBLE if encoding == ASCII else (encoding,):
         for skip in (0, 1) if codec in ("cp932", "euc_jp") else (0,):
             text = before[skip:].decode(codec, "replace"), after.decode(codec, "replace")
