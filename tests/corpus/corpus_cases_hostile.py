@@ -30,21 +30,6 @@ BOMB_BYTES = 4 << 30
 LONG_LINE_BYTES = 20 << 20
 #: Zips inside zips: well beyond the default depth limit (12).
 NESTING = 30
-#: The bug an invalid byte in a UTF-8 CSV shows (see the report to the lead).
-UTF8_BUG = (
-    "an invalid byte anywhere in a UTF-8 CSV (a cut inside a character, too) fails the whole file with 0 rows "
-    "read, although its message says 'the rows before it were scanned' (polars validates UTF-8 before the first "
-    "batch)"
-)
-HEAD_BUG = (
-    "with --encoding, an invalid byte inside the first 64 KiB fails the whole file with 0 rows (the head sample "
-    "is decoded strictly when the file is opened), although the rows before it are readable; the same byte "
-    "further on gives 'partial' with those rows scanned"
-)
-BOMB_FIRST_GAP = (
-    "a ratio limit on one zip member stops the whole archive: members after the bomb are not scanned although "
-    "the central directory lists them"
-)
 
 
 def _raw(name: str, data: bytes) -> RawMember:

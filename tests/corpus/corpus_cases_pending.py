@@ -1,7 +1,8 @@
-"""Cases for readers being added now: deleted SQLite records, unstructured bytes, Access files.
+"""Cases for the readers added last: deleted SQLite records, unstructured bytes, Access files.
 
-Each is registered with ``pending=``: skipped while its reader is absent, a
-non-strict xfail once it lands, until the ``pending=`` is removed. Survivors in
+(A case for a reader still being written is registered with ``pending=``: skipped
+while the reader is absent, a non-strict xfail once it lands, until the ``pending=``
+is removed. None is pending now.) Survivors in
 deleted space are expected with ``recovered: true`` (and a page or offset);
 those in unstructured bytes with a byte offset inside the planted text. Their
 source labels are patterns (``crm.db*``): which file a recovered row is
@@ -22,9 +23,6 @@ from corpus_ctx import Ctx
 from corpus_people import Placed
 from corpus_registry import Built, Decoy, Expect, case
 
-SQLITE_READER = "formats/_sqlite_*.py"
-UNSTRUCTURED_READER = "verifydel.formats.unstructured"
-ACCESS_READER = "verifydel.formats.access"
 MAKE_ACCESS = Path(__file__).resolve().parents[1] / "formats" / "access_fixtures" / "make_access.py"
 
 
