@@ -38,8 +38,8 @@ from typing import BinaryIO
 
 import numpy as np
 import polars as pl
-from faker.providers.address.ja_JP import Provider as AddressProvider
-from faker.providers.person.ja_JP import Provider as PersonProvider
+
+from verifydel.demo.pools import draw_people, faker_pools
 
 #: Rows generated and appended per step (bounds memory: about 1 GiB at 2M rows).
 CHUNK_ROWS = 2_000_000
@@ -92,18 +92,7 @@ def manifest_path(out: Path, size: int) -> Path:
 
 
 def _pools() -> dict[str, pl.Series]:
-    surnames = list(PersonProvider.last_name_pairs)
-    given = list(PersonProvider.first_name_pairs)
-    return {
-        "surname": pl.Series([s[0] for s in surnames]),
-        "surname_kana": pl.Series([s[1] for s in surnames]),
-        "given": pl.Series([g[0] for g in given]),
-        "given_kana": pl.Series([g[1] for g in given]),
-        "pref": pl.Series(list(AddressProvider.prefectures)),
-        "city": pl.Series(list(AddressProvider.cities)),
-        "town": pl.Series(list(AddressProvider.towns)),
-        "building": pl.Series(list(AddressProvider.building_names)),
-    }
+    return faker_pools()
 
 
 def _people(
@@ -111,30 +100,8 @@ def _people(
     phone_prefix: np.ndarray, phone_serial: np.ndarray, gou: tuple[int, int],
 ) -> pl.DataFrame:
     """Raw attributes of ``n`` people (the source of both the leaked and the broker columns)."""
-    si = pl.Series(rng.integers(0, len(pools["surname"]), n))
-    gi = pl.Series(rng.integers(0, len(pools["given"]), n))
-
-    def pick(pool: str) -> pl.Series:
-        return pools[pool].gather(pl.Series(rng.integers(0, len(pools[pool]), n)))
-
-    return pl.DataFrame(
-        {
-            "surname": pools["surname"].gather(si),
-            "given": pools["given"].gather(gi),
-            "surname_kana": pools["surname_kana"].gather(si),
-            "given_kana": pools["given_kana"].gather(gi),
-            "pref": pick("pref"),
-            "city": pick("city"),
-            "town": pick("town"),
-            "chome": rng.integers(1, 10, n),
-            "ban": rng.integers(1, 40, n),
-            "gou": rng.integers(gou[0], gou[1], n),
-            "building": pick("building"),
-            "room": rng.integers(101, 1000, n),
-            "has_building": rng.random(n) < 0.3,
-            "phone_prefix": phone_prefix,
-            "phone_serial": phone_serial,
-        }
+    return draw_people(n, rng, pools, gou=gou).with_columns(
+        pl.Series("phone_prefix", phone_prefix), pl.Series("phone_serial", phone_serial)
     )
 
 

@@ -106,7 +106,7 @@ def tar_bytes(members: Iterable[tuple[str, bytes]]) -> bytes:
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
         for name, data in members:
             info = tarfile.TarInfo(name)
-            info.size = len(data)
+            info.size, info.mtime = len(data), 0  # the same bytes every time
             t.addfile(info, io.BytesIO(data))
     return buf.getvalue()
 

@@ -10,13 +10,21 @@ import bz2
 import gzip
 import io
 import lzma
-import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
 
 import py7zr
-from containers_testkit import RawMember, aes_encrypt, aes_extra, deflated, write_raw_zip, zipcrypto_encrypt
+from containers_testkit import (
+    RawMember,
+    aes_encrypt,
+    aes_extra,
+    deflated,
+    tar_bytes,
+    write_raw_zip,
+    zip_bytes,
+    zipcrypto_encrypt,
+)
 from corpus_ctx import Ctx
 from corpus_registry import Built, State, case
 
@@ -39,24 +47,6 @@ def compress(data: bytes, fmt: str) -> bytes:
     if fmt == "zst":
         return zstd.compress(data)
     raise ValueError(fmt)
-
-
-def zip_bytes(members: Iterable[tuple[str, bytes]], method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=method) as z:
-        for name, data in members:
-            z.writestr(name, data)
-    return buf.getvalue()
-
-
-def tar_bytes(members: Iterable[tuple[str, bytes]]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            info.size, info.mtime = len(data), 0
-            t.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def sevenzip_bytes(members: Iterable[tuple[str, bytes]], password: str | None = None) -> bytes:

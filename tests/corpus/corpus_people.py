@@ -25,8 +25,8 @@ from typing import Final
 
 import numpy as np
 import polars as pl
-from faker.providers.address.ja_JP import Provider as AddressProvider
-from faker.providers.person.ja_JP import Provider as PersonProvider
+
+from verifydel.demo.pools import draw_people, faker_pools
 
 #: Place names holding numerals or block words would blur the block numbers: left out.
 _UNSAFE: Final = re.compile(r"[一二三四五六七八九十百千万〇零丁番号のノ之ヶケヵが0-9０-９Ａ-Ｚａ-ｚ]")
@@ -59,18 +59,7 @@ LAYOUTS: Final[dict[str, tuple[str, ...]]] = {
 
 
 def _pools() -> dict[str, pl.Series]:
-    surnames = [p for p in PersonProvider.last_name_pairs if p[0] not in {s for s, _ in DECOY_SURNAMES}]
-    given = list(PersonProvider.first_name_pairs)
-    return {
-        "surname": pl.Series([s[0] for s in surnames]),
-        "surname_kana": pl.Series([s[1] for s in surnames]),
-        "given": pl.Series([g[0] for g in given]),
-        "given_kana": pl.Series([g[1] for g in given]),
-        "pref": pl.Series(list(AddressProvider.prefectures)),
-        "city": pl.Series([c for c in AddressProvider.cities if not _UNSAFE.search(c)]),
-        "town": pl.Series([t for t in AddressProvider.towns if not _UNSAFE.search(t)]),
-        "building": pl.Series([b for b in AddressProvider.building_names if not _UNSAFE.search(b)]),
-    }
+    return faker_pools(exclude_surnames={s for s, _ in DECOY_SURNAMES}, unsafe=_UNSAFE)
 
 
 @dataclass
@@ -98,30 +87,7 @@ class People:
 
     # --- raw attributes ---------------------------------------------------------------
     def _draw(self, n: int, rng: np.random.Generator, gou: tuple[int, int]) -> pl.DataFrame:
-        p = self.pools
-
-        def pick(pool: str) -> pl.Series:
-            return p[pool].gather(pl.Series(rng.integers(0, len(p[pool]), n)))
-
-        si = pl.Series(rng.integers(0, len(p["surname"]), n))
-        gi = pl.Series(rng.integers(0, len(p["given"]), n))
-        return pl.DataFrame(
-            {
-                "surname": p["surname"].gather(si),
-                "given": p["given"].gather(gi),
-                "surname_kana": p["surname_kana"].gather(si),
-                "given_kana": p["given_kana"].gather(gi),
-                "pref": pick("pref"),
-                "city": pick("city"),
-                "town": pick("town"),
-                "chome": rng.integers(1, 10, n),
-                "ban": rng.integers(1, 40, n),
-                "gou": rng.integers(gou[0], gou[1], n),
-                "building": pick("building"),
-                "room": rng.integers(101, 1000, n),
-                "has_building": rng.random(n) < 0.3,
-            }
-        )
+        return draw_people(n, rng, self.pools, gou=gou)
 
     def _leaked(self, n: int) -> pl.DataFrame:
         rng = np.random.default_rng([self.seed, 0])

@@ -1,0 +1,27 @@
+"""Bulk synthetic people: repeatable per seed, pools filtered as asked."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from verifydel.demo.pools import draw_people, faker_pools
+
+
+def test_the_same_seed_draws_the_same_people() -> None:
+    pools = faker_pools()
+    a = draw_people(500, np.random.default_rng(3), pools, gou=(1, 30))
+    b = draw_people(500, np.random.default_rng(3), pools, gou=(1, 30))
+    c = draw_people(500, np.random.default_rng(4), pools, gou=(1, 30))
+    assert a.equals(b) and not a.equals(c)
+    assert a["gou"].min() >= 1 and a["gou"].max() < 30
+    assert 0.2 < a["has_building"].mean() < 0.4
+
+
+def test_pools_leave_out_what_they_are_told_to() -> None:
+    unsafe = re.compile(r"[0-9一二三]")
+    pools = faker_pools(exclude_surnames={"佐藤"}, unsafe=unsafe)
+    assert "佐藤" not in pools["surname"].to_list()
+    assert not any(unsafe.search(t) for t in pools["town"].to_list())
+    assert pools["surname"].len() == pools["surname_kana"].len() > 100
