@@ -264,21 +264,13 @@ def test_last_record_end_never_cuts_a_record(records: list[list[str]]) -> None:
 
 # --- end to end: planted survivors --------------------------------------------------------
 
-LEAKED_CSV = (
-    "ID,氏名,電話番号,住所\n"
-    "L001,山田太郎,090-1111-2222,東京都千代田区千代田1-1\n"
-    "L002,佐藤花子,080-3333-4444,大阪府大阪市北区梅田3-1-1\n"
+from planted import BROKER  # noqa: E402
+from planted import LEAKED_CSV as _LEAKED  # noqa: E402
+
+LEAKED_CSV = _LEAKED + (
     "L003,Watanabe Yui,075-765-4321,Kyoto-fu Kyoto-shi Sakyo-ku 5-6\n"
     "L900,架空 太郎,070-9999-9999,沖縄県那覇市泉崎1-1-1\n"
 )
-#: The broker's rows: the leaked people at rows 3 and 5, written differently.
-BROKER = [
-    ("別人 次郎", "京都府京都市左京区1-1-1", "075-000-0000"),
-    ("別人 三郎", "京都府京都市左京区2-2-2", "075-111-1111"),
-    ("山田 太郎", "東京都千代田区千代田1丁目1番", "09011112222"),
-    ("別人 四郎", "京都府京都市左京区3-3-3", "075-222-2222"),
-    ("佐藤花子", "大阪府大阪市北区梅田三丁目1番1号", "+81-80-3333-4444"),
-]
 
 
 @pytest.fixture(scope="module")
