@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Final
 
-from verifydel.decoders.text import TRANSCODE_CHUNK_BYTES, TextDecoder, canonical_encoding
+from verifydel.decoders.text import TRANSCODE_CHUNK_BYTES, canonical_encoding, transcode_to_utf8
 from verifydel.errors import DecodeError
 
 #: ASCII-compatible encodings in which b"\n" never occurs inside a multi-byte character.
@@ -54,26 +54,19 @@ class _Range:
 
 def transcode_piece(
     source: str, encoding: str, start: int, end: int, target: str, chunk: int = TRANSCODE_CHUNK_BYTES
-) -> tuple[int, str | None, str | None]:
-    """Bytes ``start``..``end`` of ``source`` written to ``target`` as UTF-8.
+) -> tuple[str | None, str | None]:
+    """Bytes ``start``..``end`` of ``source`` written to ``target`` as UTF-8 (``transcode_to_utf8``).
 
-    Returns (bytes written, error message, error hint): on an invalid sequence
-    the text before it is written and its message is returned (with the offset
-    in the whole file), not raised: exceptions do not cross processes intact.
+    Returns (error message, error hint): on an invalid sequence the text before
+    it is written and its message is returned (with the offset in the whole
+    file), not raised: exceptions do not cross processes intact.
     """
-    decoder = TextDecoder(encoding)
-    decoder.bytes_consumed = start  # error offsets count from the start of the file
-    if start > 0:
-        decoder._at_start = False  # a BOM can only open the file
-    written = 0
     with open(source, "rb") as fh, open(target, "wb") as out:
         try:
-            for text in decoder.iter_text(_Range(fh, start, end), chunk):  # type: ignore[arg-type]
-                written += out.write(text.encode("utf-8"))
+            transcode_to_utf8(_Range(fh, start, end), encoding, out, chunk, start=start)  # type: ignore[arg-type]
         except DecodeError as exc:
-            written += out.write(decoder.text_before_error.encode("utf-8"))
-            return written, str(exc.args[0]), exc.hint
-    return written, None, None
+            return str(exc.args[0]), exc.hint
+    return None, None
 
 
 def cut_points(path: Path, pieces: int) -> list[int]:
@@ -99,12 +92,12 @@ def _start_worker(source: Path, encoding: str, start: int, end: int, target: Pat
     return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
 
-def _worker_result(worker: subprocess.Popen[bytes]) -> tuple[int, str | None, str | None]:
+def _worker_result(worker: subprocess.Popen[bytes]) -> tuple[str | None, str | None]:
     out, _ = worker.communicate()
     if worker.returncode != 0:
         raise DecodeError(f"transcoding worker failed (exit status {worker.returncode})")
-    written, message, hint = json.loads(out)
-    return int(written), message, hint
+    message, hint = json.loads(out)
+    return message, hint
 
 
 def transcode_file(
@@ -126,7 +119,7 @@ def transcode_file(
         bounds = cut_points(source, workers)
     pieces = list(zip(bounds[:-1], bounds[1:]))
     if len(pieces) <= 1:
-        _, message, hint = transcode_piece(str(source), encoding, 0, size, str(target))
+        message, hint = transcode_piece(str(source), encoding, 0, size, str(target))
         return DecodeError(message, hint=hint) if message else None
     parts = [target.with_name(f"{target.name}.{i}") for i in range(len(pieces))]
     workers_started: list[subprocess.Popen[bytes]] = []
@@ -137,7 +130,7 @@ def transcode_file(
         results += [_worker_result(w) for w in workers_started]
         error: DecodeError | None = None
         with open(target, "ab") as out:
-            for i, (_, message, hint) in enumerate(results):
+            for i, (message, hint) in enumerate(results):
                 if i > 0:
                     with open(parts[i], "rb") as piece:
                         shutil.copyfileobj(piece, out, 16 << 20)

@@ -65,15 +65,17 @@ class TextDecoder:
     concatenated, is the same. ``bytes_consumed`` counts the bytes fed so far.
     """
 
-    def __init__(self, encoding: str) -> None:
+    def __init__(self, encoding: str, *, start: int = 0) -> None:
         self.encoding = canonical_encoding(encoding)
         self._decoder_codec = _DECODE_WITH.get(self.encoding, self.encoding)
         self._decoder = codecs.getincrementaldecoder(self._decoder_codec)(errors="strict")
-        self.bytes_consumed = 0
+        #: ``start``: where in the file the stream begins (a piece of a file cut at a
+        #: line feed): error offsets count from the file's start, a BOM only opens it.
+        self.bytes_consumed = start
         #: After a DecodeError: the text of the valid bytes before the bad sequence
         #: (not yet returned by ``decode``), so a caller can keep what was good.
         self.text_before_error = ""
-        self._at_start = True
+        self._at_start = start == 0
 
     @classmethod
     def for_sample(cls, sample: bytes, encoding: str | None = None) -> TextDecoder:
@@ -147,16 +149,17 @@ def decode_head(sample: bytes, encoding: str, *, final: bool) -> str:
 
 
 def transcode_to_utf8(
-    src: BinaryIO, encoding: str, dst: BinaryIO, chunk: int = TRANSCODE_CHUNK_BYTES
+    src: BinaryIO, encoding: str, dst: BinaryIO, chunk: int = TRANSCODE_CHUNK_BYTES, *, start: int = 0
 ) -> int:
     """Copies ``src`` (text in ``encoding``) to ``dst`` as UTF-8 without BOM.
 
     Reads ``chunk`` bytes at a time; memory stays bounded whatever the size.
     Returns the number of bytes written. Raises DecodeError at the first invalid
-    byte sequence, naming its byte offset in ``src``; everything before that
-    sequence is written first (the caller decides whether to use it).
+    byte sequence, naming its byte offset in ``src`` (plus ``start``, where ``src``
+    begins in its file); everything before that sequence is written first (the
+    caller decides whether to use it).
     """
-    decoder = TextDecoder(encoding)
+    decoder = TextDecoder(encoding, start=start)
     written = 0
     try:
         for text in decoder.iter_text(src, chunk):
