@@ -39,7 +39,7 @@ from typing import BinaryIO
 import numpy as np
 import polars as pl
 
-from verifydel.demo.pools import draw_people, faker_pools
+from verifydel.demo.pools import block_notation, draw_people, faker_pools, phone_notation
 
 #: Rows generated and appended per step (bounds memory: about 1 GiB at 2M rows).
 CHUNK_ROWS = 2_000_000
@@ -47,7 +47,6 @@ FORMATS = ("csv", "cp932", "parquet")
 #: Bump when the generated content changes, so cached data sets are rebuilt.
 GENERATOR_VERSION = 2
 
-_KANJI_DIGITS = "〇一二三四五六七八九"
 #: Leaked phone serial of record i: (i * _PHONE_STEP + _PHONE_SHIFT) mod 10^8. The step is
 #: prime to 10^8, so the map is injective below 10^8 records: leaked phones are unique.
 _PHONE_STEP = 7919
@@ -55,15 +54,6 @@ _PHONE_SHIFT = 1_234_567
 _SERIAL_SPACE = 100_000_000
 
 
-def _kanji_number(n: int) -> str:
-    if n < 10:
-        return _KANJI_DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else _KANJI_DIGITS[tens]) + "十" + ("" if ones == 0 else _KANJI_DIGITS[ones])
-
-
-KANJI_NUMBERS = {str(i): _kanji_number(i) for i in range(1, 100)}
-FULLWIDTH = {str(d): chr(0xFF10 + d) for d in range(10)} | {"-": "－"}
 
 
 def parse_count(text: str) -> int:
@@ -138,33 +128,10 @@ def _leaked_columns(df: pl.DataFrame) -> pl.DataFrame:
 def _broker_columns(df: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     """Split columns and mixed notations, chosen per row by a style number."""
     style = pl.Series("style", rng.integers(0, 4, df.height))
-    serial = pl.col("phone_serial").cast(pl.String).str.zfill(8)
-    dashed = pl.concat_str([pl.col("phone_prefix"), pl.lit("-"), serial.str.slice(0, 4), pl.lit("-"),
-                            serial.str.slice(4, 4)])
-    phone = (
-        pl.when(pl.col("style") == 0).then(pl.concat_str([pl.col("phone_prefix"), serial]))
-        .when(pl.col("style") == 1).then(pl.concat_str([pl.lit("+81-"), pl.col("phone_prefix").str.slice(1),
-                                                        pl.lit("-"), serial.str.slice(0, 4), pl.lit("-"),
-                                                        serial.str.slice(4, 4)]))
-        .when(pl.col("style") == 2).then(dashed.str.replace_many(FULLWIDTH))
-        .otherwise(pl.concat_str([pl.lit("("), pl.col("phone_prefix"), pl.lit(")"), serial.str.slice(0, 4),
-                                  pl.lit("-"), serial.str.slice(4, 4)]))
+    phone = phone_notation(
+        pl.col("style"), pl.concat_str([pl.col("phone_prefix"), pl.col("phone_serial").cast(pl.String).str.zfill(8)])
     )
-
-    def num(c: str) -> pl.Expr:
-        return pl.col(c).cast(pl.String)
-
-    def kanji(c: str) -> pl.Expr:
-        return pl.col(c).cast(pl.String).replace_strict(KANJI_NUMBERS)
-
-    dashes = pl.concat_str([num("chome"), pl.lit("-"), num("ban"), pl.lit("-"), num("gou")])
-    block = (
-        pl.when(pl.col("style") == 0).then(dashes)
-        .when(pl.col("style") == 1).then(pl.concat_str([kanji("chome"), pl.lit("丁目"), kanji("ban"), pl.lit("番"),
-                                                        kanji("gou"), pl.lit("号")]))
-        .when(pl.col("style") == 2).then(dashes.str.replace_many(FULLWIDTH))
-        .otherwise(pl.concat_str([num("chome"), pl.lit("丁目"), num("ban"), pl.lit("の"), num("gou")]))
-    )
+    block = block_notation(pl.col("style"))
     return df.lazy().with_columns(style).select(
         pl.col("surname").alias("姓"),
         pl.when(pl.col("style") == 3).then(pl.concat_str([pl.col("given"), pl.lit("様")]))

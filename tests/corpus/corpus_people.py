@@ -26,28 +26,18 @@ from typing import Final
 import numpy as np
 import polars as pl
 
-from verifydel.demo.pools import draw_people, faker_pools
+from verifydel.demo.pools import block_notation, draw_people, faker_pools, phone_notation
 
 #: Place names holding numerals or block words would blur the block numbers: left out.
 _UNSAFE: Final = re.compile(r"[一二三四五六七八九十百千万〇零丁番号のノ之ヶケヵが0-9０-９Ａ-Ｚａ-ｚ]")
 #: Surnames no leaked record has: the reassigned-phone decoys carry them.
 DECOY_SURNAMES: Final = (("勅使河原", "テシガワラ"), ("東海林", "ショウジ"), ("小鳥遊", "タカナシ"), ("五百旗頭", "イオキベ"))
-_KANJI_DIGITS: Final = "〇一二三四五六七八九"
 _PHONE_STEP: Final = 7919  # prime to 10^8: record index -> phone serial is injective
 _PHONE_SHIFT: Final = 1_234_567
 _SERIAL_SPACE: Final = 100_000_000
 LEAKED_HEADER: Final = ("ID", "氏名", "フリガナ", "住所", "電話番号")
 
 
-def _kanji_number(n: int) -> str:
-    if n < 10:
-        return _KANJI_DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else _KANJI_DIGITS[tens]) + "十" + ("" if ones == 0 else _KANJI_DIGITS[ones])
-
-
-KANJI_NUMBERS: Final = {str(i): _kanji_number(i) for i in range(1, 100)}
-FULLWIDTH: Final = {str(d): chr(0xFF10 + d) for d in range(10)} | {"-": "－"}
 
 #: Column names of each broker table layout, in order.
 LAYOUTS: Final[dict[str, tuple[str, ...]]] = {
@@ -175,34 +165,11 @@ class People:
 def _broker_columns(df: pl.DataFrame, layout: str) -> pl.DataFrame:
     """Mixed notations, chosen per row by ``style`` (0-3)."""
     s = pl.col("style")
-    ph = pl.col("phone")
-    dashed = pl.concat_str([ph.str.slice(0, 3), pl.lit("-"), ph.str.slice(3, 4), pl.lit("-"), ph.str.slice(7, 4)])
-    phone = (
-        pl.when(s == 0).then(ph)
-        .when(s == 1).then(pl.concat_str([pl.lit("+81-"), ph.str.slice(1, 2), pl.lit("-"), ph.str.slice(3, 4),
-                                          pl.lit("-"), ph.str.slice(7, 4)]))
-        .when(s == 2).then(dashed.str.replace_many(FULLWIDTH))
-        .otherwise(pl.concat_str([pl.lit("("), ph.str.slice(0, 3), pl.lit(")"), ph.str.slice(3, 4), pl.lit("-"),
-                                  ph.str.slice(7, 4)]))
-    )  # fmt: skip
-
-    def num(c: str) -> pl.Expr:
-        return pl.col(c).cast(pl.String)
-
-    def kanji(c: str) -> pl.Expr:
-        return pl.col(c).cast(pl.String).replace_strict(KANJI_NUMBERS)
-
-    dashes = pl.concat_str([num("chome"), pl.lit("-"), num("ban"), pl.lit("-"), num("gou")])
-    block = (
-        pl.when(s == 0).then(dashes)
-        .when(s == 1).then(pl.concat_str([kanji("chome"), pl.lit("丁目"), kanji("ban"), pl.lit("番"), kanji("gou"),
-                                          pl.lit("号")]))
-        .when(s == 2).then(dashes.str.replace_many(FULLWIDTH))
-        .otherwise(pl.concat_str([num("chome"), pl.lit("丁目"), num("ban"), pl.lit("の"), num("gou")]))
-    )  # fmt: skip
+    phone = phone_notation(s, pl.col("phone"))
+    block = block_notation(s)
     pref = pl.when(s == 0).then(pl.lit(None, pl.String)).otherwise(pl.col("pref"))
     given = pl.when(s == 3).then(pl.concat_str([pl.col("given"), pl.lit("様")])).otherwise(pl.col("given"))
-    building = pl.when(pl.col("has_building")).then(pl.concat_str([pl.col("building"), num("room")]))
+    building = pl.when(pl.col("has_building")).then(pl.concat_str([pl.col("building"), pl.col("room").cast(pl.String)]))
     serial = pl.format("M{}", pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(8))
     name = pl.concat_str([pl.col("surname"), pl.lit("\u3000"), given])
     address = pl.concat_str([pref, pl.col("city"), pl.col("town"), block, pl.lit(" "), building], ignore_nulls=True)
