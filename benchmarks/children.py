@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _childkit import report_peak_at_exit, report_result, rss_kib, transcode_to_utf8  # noqa: E402
 
-#: Rows per batch of the floor: verifydel.formats.base.BATCH_ROWS when this was written.
+#: Rows per batch of the floor: verifydel.core.table.BATCH_ROWS when this was written.
 FLOOR_BATCH_ROWS = 200_000
 
 

@@ -113,8 +113,8 @@ def build(path: Path, rows: list[tuple[str, str, str]]) -> list[int]:
 
 
 def walk(path: Path) -> tuple[float, float, int, list[tuple[str | None, ...]], dict[str, object]]:
-    from verifydel.formats._sqlite_files import describe_database
-    from verifydel.formats.sqlite_file import _recovered
+    from verifydel.formats.sqlite._files import describe_database
+    from verifydel.formats.sqlite.database import _recovered
 
     described = describe_database(path)
     tables = _recovered(described, "sqlite-recovered", lambda t: t or "#recovered")

@@ -7,7 +7,7 @@ worker threads, so their sum is more than the CLI's wall time; the shares are
 what this measures):
 
 - read: the format reader's batches (``open_tables`` → ``Table.batches``), decode excluded;
-- decode: transcoding a non-UTF-8 file to UTF-8 (``formats._frames.transcode_into``,
+- decode: transcoding a non-UTF-8 file to UTF-8 (``decoders.utf8.transcode_into``,
   which the CSV reader runs before its first batch); 0 for UTF-8 and Parquet;
 - normalise: ``normalise_batch``;
 - hash: ``combination_fingerprints`` of every row, ``field_fingerprints`` of rows with a hit;
@@ -37,7 +37,7 @@ STAGES = ("read", "decode", "normalise", "hash", "match", "report")
 
 def _timed_decode(times: dict[str, float]) -> None:
     """Wrap the library's transcode so its time is counted as decode (and not as read)."""
-    from verifydel.formats import _frames
+    from verifydel.decoders import utf8 as _frames
 
     original: Callable[..., Any] | None = getattr(_frames, "transcode_into", None)
     if original is None:
@@ -58,7 +58,7 @@ def measure(broker: Path, pack_path: Path, key: Path) -> dict[str, Any]:
     from verifydel.fingerprint.keys import read_key
     from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
     from verifydel.formats import open_tables
-    from verifydel.formats.columns import detect_columns
+    from verifydel.columns import detect_columns
     from verifydel.match import CANDIDATE_COMBINATIONS, CANDIDATE_FIELDS
     from verifydel.match.grade import grade
     from verifydel.match.index import REC, lookup

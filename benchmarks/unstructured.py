@@ -134,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         args.mb, args.records = 2, 2_000
     from verifydel.fingerprint.build import build_pack
     from verifydel.fingerprint.keys import generate_secret
-    from verifydel.formats._carve import carve
-    from verifydel.formats.unstructured import CHUNK_BYTES
+    from verifydel.formats.unstructured._carve import carve
+    from verifydel.formats.unstructured.reader import CHUNK_BYTES
     from verifydel.scan import ScanOptions, load_pack, scan
 
     folder = args.out or Path(tempfile.mkdtemp(prefix="bench-unstructured-"))

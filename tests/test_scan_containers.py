@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import pytest
 
 from verifydel import containers
-from verifydel.containers.limits import LimitExceeded, Limits
+from verifydel.core.limits import LimitExceeded, Limits
 from verifydel.scan import ScanOptions, scan
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.unit import Unit, UnitFailure
 
 MAGIC = b"FAKEARC\n"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from verifydel.formats.base import Table
+from verifydel.core.table import Table
 from verifydel.scan import ScanOptions, _collect_matches, _scan_table
 
 LEAKED = "ID,氏名,住所,電話番号\nL1,山田 太郎,東京都港区芝公園4-2-8,03-1234-5678\nL2,佐藤 花子,大阪府大阪市北区梅田1-1-1,06-2345-6789\n"

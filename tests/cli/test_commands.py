@@ -125,7 +125,12 @@ def test_table_option_limits_a_database_source(sealed: Path, runner: CliRunner) 
     )
     assert res.exit_code == 3, res.output
     report = json.loads(Path("r.json").read_text(encoding="utf-8"))
-    assert [s["path"] for s in report["sources"]] == [f"{uri}!/members"]
+    # the file's live table and the rows deleted from it, not the other table's
+    assert [s["path"] for s in report["sources"]] == [
+        f"{uri}!/members",
+        f"{uri}!/members#recovered",
+        f"{uri}!/#recovered",
+    ]
     assert [(m["source"], m["row"], m["record_id"]) for m in report["matches"]] == [(f"{uri}!/members", 1, "C001")]
 
 

@@ -17,7 +17,6 @@ _HERE = str(Path(__file__).parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-from verifydel import containers
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +25,5 @@ def spool_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     spool = tmp_path / "spool"
     spool.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(spool))
-    containers.set_password(None)
     yield spool
-    containers.set_password(None)
     assert sorted(p.name for p in spool.iterdir()) == [], "spool files were left behind"

@@ -31,7 +31,7 @@ try:
 except ImportError:
     from backports import zstd  # type: ignore[no-redef]
 
-from verifydel.containers.limits import Limits
+from verifydel.core.limits import Limits
 from verifydel.fingerprint.build import build_pack
 from verifydel.fingerprint.keys import generate_secret
 from verifydel.report.model import Report
@@ -65,8 +65,14 @@ def make_pack(folder: Path) -> LoadedPack:
     return load_pack(folder / "p.vdpack", secret)
 
 
-def run_scan(paths: Iterable[Path | str], pack: LoadedPack, limits: Limits | None = None) -> Report:
-    return scan([str(p) for p in paths], pack, ScanOptions(limits=limits or Limits(), threads=1))
+def run_scan(
+    paths: Iterable[Path | str],
+    pack: LoadedPack,
+    limits: Limits | None = None,
+    password: str | None = None,
+) -> Report:
+    options = ScanOptions(limits=limits or Limits(), threads=1, password=password)
+    return scan([str(p) for p in paths], pack, options)
 
 
 def statuses(report: Report) -> dict[str, tuple[str, str | None]]:

@@ -27,7 +27,7 @@ from containers_testkit import (
     zip_bytes,
 )
 
-from verifydel import containers
+from verifydel import containers, formats
 from verifydel.containers import (
     bzip2_stream,
     gzip_stream,
@@ -40,7 +40,7 @@ from verifydel.containers import (
 from verifydel.containers._single import inner_name
 from verifydel.exitcodes import ExitCode
 from verifydel.scan import LoadedPack
-from verifydel.sources.base import Unit
+from verifydel.core.unit import Unit
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +219,7 @@ def _workbook(path: Path) -> Path:
 
 def test_a_plain_workbook_is_left_to_the_xlsx_reader(tmp_path: Path, pack: LoadedPack) -> None:
     book = _workbook(tmp_path / "book.xlsx")
-    assert containers.detect(Unit(label="book.xlsx", path=book)) is None
+    assert formats.reads_whole(Unit(label="book.xlsx", path=book))  # decided in one place
     report = run_scan([book], pack)
     assert [s.kind for s in report.sources] == ["xlsx"] and report.matches.height == 1
 

@@ -368,11 +368,9 @@ def test_zipcrypto_member_opens_with_the_password(tmp_path: Path, pack: LoadedPa
     arc = _zipcrypto_zip(
         tmp_path / "enc.zip", "秘密".encode("cp932")
     )  # as Japanese Windows tools encode it
-    containers.set_password("秘密")
-    report = run_scan([arc], pack)
+    report = run_scan([arc], pack, password="秘密")
     assert found_in(report) == [f"{arc}!/leak.csv"] and report.incomplete_sources == 0
-    containers.set_password("wrong")
-    assert statuses(run_scan([arc], pack))[f"{arc}!/leak.csv"] == ("failed", WRONG)
+    assert statuses(run_scan([arc], pack, password="wrong"))[f"{arc}!/leak.csv"] == ("failed", WRONG)
 
 
 def _aes_zip(path: Path, password: bytes, tamper: bool = False) -> Path:
@@ -395,30 +393,25 @@ def _aes_zip(path: Path, password: bytes, tamper: bool = False) -> Path:
 def test_aes_member(tmp_path: Path, pack: LoadedPack) -> None:
     arc = _aes_zip(tmp_path / "aes.zip", b"secret")
     assert statuses(run_scan([arc], pack))[f"{arc}!/leak.csv"] == ("failed", LOCKED)
-    containers.set_password("secret")
-    report = run_scan([arc], pack)
+    report = run_scan([arc], pack, password="secret")
     assert found_in(report) == [f"{arc}!/leak.csv"] and report.incomplete_sources == 0
-    containers.set_password("wrong")
-    assert statuses(run_scan([arc], pack))[f"{arc}!/leak.csv"] == ("failed", WRONG)
+    assert statuses(run_scan([arc], pack, password="wrong"))[f"{arc}!/leak.csv"] == ("failed", WRONG)
 
 
 def test_aes_member_that_was_altered_fails_its_authentication(
     tmp_path: Path, pack: LoadedPack
 ) -> None:
     arc = _aes_zip(tmp_path / "aes.zip", b"secret", tamper=True)
-    containers.set_password("secret")
-    status, error = statuses(run_scan([arc], pack))[f"{arc}!/leak.csv"]
+    status, error = statuses(run_scan([arc], pack, password="secret"))[f"{arc}!/leak.csv"]
     assert status == "failed" and ("authentication" in error or "corrupt" in error)
 
 
 def test_7z_encrypted(tmp_path: Path, pack: LoadedPack) -> None:
     arc = write_7z(tmp_path / "enc.7z", [("leak.csv", broker_csv())], password="secret")
     assert statuses(run_scan([arc], pack))[f"{arc}!/leak.csv"] == ("failed", LOCKED)
-    containers.set_password("secret")
-    report = run_scan([arc], pack)
+    report = run_scan([arc], pack, password="secret")
     assert found_in(report) == [f"{arc}!/leak.csv"] and report.incomplete_sources == 0
-    containers.set_password("wrong")
-    wrong = run_scan([arc], pack)
+    wrong = run_scan([arc], pack, password="wrong")
     status, error = statuses(wrong)[str(arc)]
     # 7z's IV is random: a wrong key sometimes inflates a little garbage before LZMA
     # fails (partial), sometimes nothing (failed). Never clean, always the reason.
@@ -432,5 +425,4 @@ def test_7z_with_encrypted_names(tmp_path: Path, pack: LoadedPack) -> None:
     )
     status, error = statuses(run_scan([arc], pack))[str(arc)]
     assert status == "failed" and "locked" in error
-    containers.set_password("secret")
-    assert found_in(run_scan([arc], pack)) == [f"{arc}!/leak.csv"]
+    assert found_in(run_scan([arc], pack, password="secret")) == [f"{arc}!/leak.csv"]

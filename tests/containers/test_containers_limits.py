@@ -38,10 +38,10 @@ from containers_testkit import (
 )
 
 from verifydel.containers import Limits, gzip_stream, zip_archive
-from verifydel.containers.limits import Budget, LimitExceeded
+from verifydel.core.limits import Budget, LimitExceeded
 from verifydel.exitcodes import ExitCode
 from verifydel.scan import LoadedPack
-from verifydel.sources.base import Unit
+from verifydel.core.unit import Unit
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -124,8 +124,8 @@ import json, resource, sys
 sys.path.insert(0, {str(SRC)!r})
 from pathlib import Path
 from verifydel.containers import Limits, zip_archive
-from verifydel.containers.limits import LimitExceeded
-from verifydel.sources.base import Unit
+from verifydel.core.limits import LimitExceeded
+from verifydel.core.unit import Unit
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 sizes, cuts, code = [], [], None
 try:

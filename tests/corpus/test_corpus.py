@@ -78,12 +78,8 @@ def test_case(name: str, corpus: Corpus, tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(tempfile, "tempdir", str(spool))
     monkeypatch.chdir(cwd)
     before = _tree(corpus.out)
-    containers.set_password(built.password)
-    try:
-        sources = [resolve(s, corpus.out) for s in built.sources]
-        report = scan(sources, corpus.pack, ScanOptions(encoding=built.encoding))
-    finally:
-        containers.set_password(None)
+    sources = [resolve(s, corpus.out) for s in built.sources]
+    report = scan(sources, corpus.pack, ScanOptions(encoding=built.encoding, password=built.password))
     found = problems(built, json.loads(render_json(report)), corpus.out)
     if _tree(corpus.out) != before:
         found.append(f"the scan changed the corpus: {sorted(_tree(corpus.out) ^ before)[:5]}")

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from verifydel.errors import ColumnMappingError, UsageError
 from verifydel.fields import FIELDS
-from verifydel.formats._synonyms import TERMS
-from verifydel.formats.columns import (
+from verifydel.columns._synonyms import TERMS
+from verifydel.columns import (
     SNIFF_ROWS,
     ColumnChoice,
     detect_columns,

@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 from verifydel.errors import SourceError
 from verifydel.formats import access, open_tables
 from verifydel.formats._probe import Probe
-from verifydel.formats.base import Table
+from verifydel.core.table import Table
 from verifydel.report.model import FAILED, PARTIAL, SCANNED
 from verifydel.scan import LoadedPack, ScanOptions, scan
-from verifydel.sources.base import Unit
+from verifydel.core.unit import Unit
 
 FIXTURES = Path(__file__).parent / "access_fixtures"
 

@@ -14,8 +14,9 @@ import pytest
 
 from verifydel.decoders import DETECTION_SAMPLE_BYTES
 from verifydel.errors import DecodeError, FormatError
+from verifydel.decoders import utf8
 from verifydel.formats import _frames, open_tables
-from verifydel.formats.base import Table
+from verifydel.core.table import Table
 from verifydel.report.model import SourceResult
 from verifydel.scan import LoadedPack, ScanOptions, scan
 from verifydel.sources import Unit
@@ -410,9 +411,9 @@ _VALID_UTF8 = "氏名,住所\n山田😀太郎,東京都\r\né,ß,ｱ\n" * 7
 def test_utf8_validation_never_cuts_a_character(tmp_path: Path, block: int, bom: bytes) -> None:
     path = tmp_path / "v.csv"
     path.write_bytes(bom + _VALID_UTF8.encode())
-    assert _frames.is_valid_utf8(path, block)
+    assert utf8.is_valid_utf8(path, block)
     path.write_bytes(b"plain ascii,1\n" * 100)
-    assert _frames.is_valid_utf8(path, block)
+    assert utf8.is_valid_utf8(path, block)
 
 
 @pytest.mark.parametrize("block", [5, 7, 13, 1 << 20])
@@ -425,4 +426,4 @@ def test_utf8_validation_finds_bad_bytes_anywhere(tmp_path: Path, block: int, wh
             bad += b","  # a cut character is only cut when something else follows
         path = tmp_path / "v.csv"
         path.write_bytes(bytes(data[:at] + bad + data[at:]))
-        assert not _frames.is_valid_utf8(path, block), (bad, at)
+        assert not utf8.is_valid_utf8(path, block), (bad, at)

@@ -10,8 +10,9 @@ import polars as pl
 import pytest
 
 from verifydel.errors import FormatError
-from verifydel.formats import _excel, open_tables
-from verifydel.formats.base import Table
+from verifydel.formats import open_tables
+from verifydel.formats.excel import _workbook as _excel
+from verifydel.core.table import Table
 from verifydel.sources import Unit
 
 

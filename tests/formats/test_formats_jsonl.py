@@ -10,7 +10,7 @@ import pytest
 
 from verifydel.errors import FormatError
 from verifydel.formats import _frames, open_tables
-from verifydel.formats.base import Table
+from verifydel.core.table import Table
 from verifydel.sources import Unit
 
 

@@ -13,9 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from verifydel.errors import DecodeError, FormatError
-from verifydel.formats import _sql, _sql_slow, _sql_values, open_tables, sqldump_mysql, sqldump_pg
-from verifydel.formats.base import Table
-from verifydel.sources.base import Unit
+from verifydel.formats import open_tables
+from verifydel.formats.sqldump import _sql
+from verifydel.formats.sqldump import _sql_slow
+from verifydel.formats.sqldump import _sql_values
+from verifydel.formats.sqldump import mysql as sqldump_mysql
+from verifydel.formats.sqldump import pg as sqldump_pg
+from verifydel.core.table import Table
+from verifydel.core.unit import Unit
 
 HEADER = """-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)
 --

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from verifydel.containers.limits import LimitExceeded
+from verifydel.core.limits import LimitExceeded
 from verifydel.errors import FormatError, SourceError
-from verifydel.formats import _sql_values, open_tables, pgdump_archive
-from verifydel.formats.base import Table
-from verifydel.sources.base import Unit
+from verifydel.formats import open_tables
+from verifydel.formats.sqldump import _sql_values
+from verifydel.formats.sqldump import pg_archive as pgdump_archive
+from verifydel.core.table import Table
+from verifydel.core.unit import Unit
 
 PG = ["-h", "127.0.0.1", "-d", "test"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from verifydel.formats import pgdump_archive
+from verifydel.formats.sqldump import pg_archive as pgdump_archive
 from verifydel.scan import LoadedPack, scan
 
 from planted import BROKER, LEAKED_CSV  # noqa: E402

@@ -18,14 +18,14 @@ import pytest
 
 from verifydel.errors import SourceError
 from verifydel.formats import open_tables
-from verifydel.formats._sqlite_cells import Carver
-from verifydel.formats._sqlite_records import Shape
-from verifydel.formats._sqlite_recover import RegionCut, carve_region
-from verifydel.formats.base import Table
+from verifydel.formats.sqlite._cells import Carver
+from verifydel.formats.sqlite._records import Shape
+from verifydel.formats.sqlite._recover import RegionCut, carve_region
+from verifydel.core.table import Table
 from verifydel.report.json_report import render_json
 from verifydel.report.model import Report
 from verifydel.scan import ScanOptions, scan
-from verifydel.sources.base import Unit
+from verifydel.core.unit import Unit
 
 SURNAMES = ["山田", "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "中村", "小林", "加藤"]
 GIVEN = ["太郎", "花子", "一郎", "美咲", "健太", "陽子", "翔", "さくら"]

@@ -10,12 +10,12 @@ from verifydel.demo import make_demo
 from verifydel.fingerprint.build import build_pack
 from verifydel.fingerprint.keys import Secret
 from verifydel.formats import open_tables
-from verifydel.formats.columns import detect_columns
+from verifydel.columns import detect_columns
 from verifydel.match import match_batch, match_normalised
 from verifydel.normalise.batch import normalise_batch
 from verifydel.scan import load_pack
 from verifydel.sources import expand
-from verifydel.sources.base import Unit
+from verifydel.core.unit import Unit
 
 SECRET = Secret(bytes(range(1, 33)))
 

@@ -271,7 +271,7 @@ def test_benchmark_broker_data(tmp_path: Path) -> None:
 
 def _demo_frames(records: int) -> Iterator[tuple[pl.DataFrame, dict[str, list[str]]]]:
     from verifydel.demo.synth import build_plan
-    from verifydel.formats.columns import detect_columns
+    from verifydel.columns import detect_columns
 
     plan = build_plan(2023, records)
     for spec, rows in plan.tables:

@@ -1,4 +1,7 @@
-"""SQLite URIs: listing, row order, text values, read-only, WAL left untouched, streaming."""
+"""SQLite URIs: listing, row order, text values, read-only, WAL left untouched, streaming.
+
+``sqlite:///PATH`` expands to the database file (and its -wal/-journal beside it), read by the
+same format reader as the file given by its path: live tables, then the deleted rows."""
 
 from __future__ import annotations
 
@@ -13,8 +16,15 @@ import pytest
 from verifydel.exitcodes import ExitCode
 from verifydel.scan import LoadedPack, scan
 from verifydel.sources import Unit, UnitFailure, expand
-from verifydel.sources.databases import sqlite
-from verifydel.sources.databases._uri import parse_uri
+from verifydel.formats.sqlite import live as sqlite
+from verifydel.formats import open_tables
+
+
+def _live_tables(source: str) -> list:
+    """The live tables (not the recovered ones) of an sqlite URI's database file."""
+    [unit, *_] = expand(source)
+    assert isinstance(unit, Unit), unit
+    return [t for t in open_tables(unit) if t.kind == "sqlite"]
 
 
 def _broker(path: Path) -> Path:
@@ -69,10 +79,10 @@ def _broker(path: Path) -> Path:
 
 def test_every_table_is_one_unit_views_and_internal_tables_are_not(tmp_path: Path) -> None:
     db = _broker(tmp_path / "broker.db")
-    items = list(expand(f"sqlite://{db}"))
-    assert all(isinstance(i, Unit) and i.kind == "sqlite" for i in items)
+    [unit] = expand(f"sqlite://{db}")
+    assert isinstance(unit, Unit) and unit.kind == "sqlite" and unit.path == db
     # sqlite_sequence (AUTOINCREMENT) and the view are not listed; code-point order.
-    assert [i.label for i in items] == [
+    assert [t.label for t in _live_tables(f"sqlite://{db}")] == [
         f"sqlite://{db}!/{n}" for n in ['log "x" 2', "会員", "連絡先"]
     ]
 
@@ -83,7 +93,7 @@ def test_planted_rows_are_found_with_labels_and_row_numbers(
     db = _broker(tmp_path / "broker.db")
     report = scan([f"sqlite://{db}"], leaked_pack)
     assert report.exit_code == ExitCode.FOUND
-    assert all(s.status == "scanned" and s.kind == "sqlite" for s in report.sources)
+    assert all(s.status == "scanned" and s.kind.startswith("sqlite") for s in report.sources)
     found = report.matches.select("source", "row", "record_id").rows()
     label = f"sqlite://{db}!/"
     assert found == [
@@ -96,8 +106,7 @@ def test_planted_rows_are_found_with_labels_and_row_numbers(
 
 def test_values_are_text_in_rowid_order(tmp_path: Path) -> None:
     db = _broker(tmp_path / "broker.db")
-    [unit] = expand(f"sqlite://{db}?table=会員")
-    [table] = unit.opener()
+    [table] = _live_tables(f"sqlite://{db}?table=会員")
     assert table.columns == ["id", "氏名", "電話番号", "住所", "写真"]
     [batch] = list(table.batches)
     assert batch.dtypes == [pl.String] * 5
@@ -114,26 +123,27 @@ def test_values_are_text_in_rowid_order(tmp_path: Path) -> None:
 
 def test_a_named_view_is_scanned_and_a_missing_name_is_a_failure(tmp_path: Path) -> None:
     db = _broker(tmp_path / "broker.db")
-    items = list(expand(f"sqlite://{db}?table=会員_v&table=nothing"))
-    assert [type(i) for i in items] == [Unit, UnitFailure]
-    assert items[0].label == f"sqlite://{db}!/会員_v"
-    [table] = items[0].opener()
-    assert sum(b.height for b in table.batches) == 5
-    assert items[1].label == f"sqlite://{db}!/nothing" and "no such table" in items[1].error
+    view, missing = _live_tables(f"sqlite://{db}?table=会員_v&table=nothing")
+    assert view.label == f"sqlite://{db}!/会員_v"
+    assert sum(b.height for b in view.batches) == 5
+    assert missing.label == f"sqlite://{db}!/nothing"
+    with pytest.raises(Exception, match="no such table"):
+        list(missing.batches)
 
 
 def test_the_tables_argument_adds_to_the_uri(tmp_path: Path) -> None:
     from verifydel.sources.databases import expand as expand_database
 
     db = _broker(tmp_path / "broker.db")
-    labels = [i.label for i in expand_database(f"sqlite://{db}?table=会員", tables=["連絡先"])]
+    [unit] = expand_database(f"sqlite://{db}?table=会員", tables=["連絡先"])
+    labels = [t.label for t in open_tables(unit) if t.kind == "sqlite"]
     assert labels == [f"sqlite://{db}!/会員", f"sqlite://{db}!/連絡先"]
 
 
 def test_a_write_inside_verifydels_session_fails(tmp_path: Path) -> None:
     db = _broker(tmp_path / "broker.db")
     before = db.read_bytes()
-    conn = sqlite.connect(parse_uri(f"sqlite://{db}"))
+    conn = sqlite.connect(str(db))
     try:
         for statement in [
             "INSERT INTO 会員 (氏名) VALUES ('x')",
@@ -160,7 +170,9 @@ def test_a_wal_database_is_read_with_its_wal_and_left_untouched(
     digest = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (db, Path(f"{db}-wal"))}
     try:
         report = scan([f"sqlite://{db}"], leaked_pack)
-        assert report.matches.select("row", "record_id").rows() == [(1, "L001")]
+        # the live table (row 1), and the same row in the WAL's newest frame (not recovered)
+        assert report.matches.select("row", "record_id").rows() == [(1, "L001"), (None, "L001")]
+        assert report.matches["recovered"].to_list() == [None, False]
         after = {
             p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (db, Path(f"{db}-wal"))
         }
@@ -173,15 +185,15 @@ def test_files_that_cannot_be_read_are_failures(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "notes.txt").write_text("not a database at all, just some text\n" * 100)
-    [failure] = expand(f"sqlite://{tmp_path}/notes.txt")
-    assert isinstance(failure, UnitFailure) and "not a database" in failure.error
+    [not_a_db] = expand(f"sqlite://{tmp_path}/notes.txt")  # read by content, as the file would be
+    assert isinstance(not_a_db, Unit) and not_a_db.kind == "sqlite"
     [missing] = expand("sqlite:///broker.db")
     assert missing.error.startswith("no such database file") and "sqlite://PATH" in missing.error
     [unknown] = expand(f"sqlite://{tmp_path}/notes.txt?mode=rw")
     assert "unknown URI parameter 'mode'" in unknown.error
     _broker(tmp_path / "broker.db")
     monkeypatch.chdir(tmp_path)
-    assert [i.label for i in expand("sqlite://broker.db")][0] == 'sqlite://broker.db!/log "x" 2'
+    assert _live_tables("sqlite://broker.db")[0].label == 'sqlite://broker.db!/log "x" 2'
 
 
 def test_a_large_table_streams_in_bounded_batches(tmp_path: Path, leaked_pack: LoadedPack) -> None:
@@ -194,12 +206,10 @@ def test_a_large_table_streams_in_bounded_batches(tmp_path: Path, leaked_pack: L
     conn.execute("UPDATE 大量 SET 氏名 = '山田太郎', 電話番号 = '090-1111-2222' WHERE id = 250001")
     conn.commit()
     conn.close()
-    [unit] = expand(f"sqlite://{db}")
+    [ref] = [r for r in sqlite.list_tables(str(db)) if r.name == "大量"]
     tracemalloc.start()
     try:
-        table = sqlite.open_table(
-            parse_uri(f"sqlite://{db}"), unit.opener.args[2], unit.label, batch_rows=25_000
-        )
+        table = sqlite.open_table(str(db), ref, f"sqlite://{db}!/大量", batch_rows=25_000)
         heights = [batch.height for batch in table.batches]
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -219,6 +229,7 @@ def test_a_table_name_that_is_not_utf8_is_a_failure_without_its_bytes(tmp_path: 
     assert raw.count(b"zzqq") >= 2  # name, tbl_name and the CREATE statement
     path.write_bytes(raw.replace(b"zzqq", b"zz\xff\xfe"))  # same length: the record stays well-formed
     report = scan([f"sqlite:///{path}"], leaked_pack)
-    (source,) = report.sources
+    source = report.sources[0]
     assert source.status == "failed" and "not valid UTF-8" in (source.error or "")
-    assert "\\xff" not in (source.error or "") and "zz" not in (source.error or "")
+    for s in report.sources:
+        assert "\\xff" not in (s.error or "") and "zz" not in (s.error or "")

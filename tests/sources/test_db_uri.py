@@ -12,7 +12,7 @@ from verifydel.exitcodes import ExitCode
 from verifydel.scan import LoadedPack, scan
 from verifydel.sources import UnitFailure, expand
 from verifydel.sources.databases import claims
-from verifydel.sources.databases._common import TableRef, rows_to_frame, select_tables
+from verifydel.core.db_tables import TableRef, rows_to_frame, select_tables
 from verifydel.sources.databases._uri import parse_uri
 
 

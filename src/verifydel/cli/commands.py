@@ -5,11 +5,21 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from verifydel.cli import handle_errors, main, stderr_console
-from verifydel.cli.options import encoding_option, key_option, map_option, mapping_from
+from verifydel.cli.app import handle_errors, main, stderr_console
+from verifydel.cli.options import (
+    encoding_option,
+    key_option,
+    limit_options,
+    limits_from,
+    map_option,
+    mapping_from,
+    password_option,
+    table_option,
+)
 from verifydel.cli.progress import ObserverProgress
 from verifydel.exitcodes import ExitCode, scan_exit_code
 from verifydel.fingerprint.keys import generate_secret, read_key, write_key
@@ -32,14 +42,38 @@ def keygen(keyfile: Path) -> None:
 @click.option("--id-column", default=None, metavar="COL", help="The leaked set's record id column (default: row number).")
 @map_option
 @encoding_option
+@table_option
+@password_option
+@limit_options
 @handle_errors
 def fingerprint(
-    leaked: tuple[str, ...], key_path: Path, out: Path, id_column: str | None, maps: tuple[str, ...], encoding: str | None
+    leaked: tuple[str, ...],
+    key_path: Path,
+    out: Path,
+    id_column: str | None,
+    maps: tuple[str, ...],
+    encoding: str | None,
+    tables: tuple[str, ...],
+    password: str | None,
+    **limits: Any,
 ) -> None:
-    """Normalise and hash the LEAKED set (files or folders) into a sealed PACK."""
+    """Normalise and hash the LEAKED set into a sealed PACK.
+
+    LEAKED is read exactly as `scan` reads its sources: files, folders, archives and
+    compressed files, SQLite files, SQL dumps, live database URIs. It must be tables
+    of records; anything not read completely stops the build (no partial pack).
+    """
+    from verifydel.core.options import ReadOptions
     from verifydel.fingerprint.build import build_pack
 
     secret = read_key(key_path)
+    options = ReadOptions(
+        limits=limits_from(limits),
+        password=password,
+        encoding=encoding,
+        mapping=mapping_from(maps),
+        tables=tables or None,
+    )
     console = stderr_console()
     with ObserverProgress(console) as progress:
         result = build_pack(
@@ -47,8 +81,7 @@ def fingerprint(
             secret,
             out,
             id_column=id_column,
-            mapping=mapping_from(maps),
-            encoding=encoding,
+            options=options,
             progress=progress.simple_advance,
         )
     click.echo(f"wrote pack {out}: {result.header.records:,} records, sha256 {result.sha256}")
@@ -103,19 +136,9 @@ def info(pack: Path, as_json: bool) -> None:
 @map_option
 @encoding_option
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="Sources scanned in parallel.")
-@click.option(
-    "--table",
-    "tables",
-    multiple=True,
-    metavar="[SCHEMA.]NAME",
-    help="Database sources only: scan just this table (repeatable). Default: every table.",
-)
-@click.option(
-    "--password",
-    default=None,
-    envvar="VERIFYDEL_ARCHIVE_PASSWORD",
-    help="Password for encrypted zip/7z members (or VERIFYDEL_ARCHIVE_PASSWORD). Without it they are reported locked.",
-)
+@table_option
+@password_option
+@limit_options
 @click.option("--show-values", is_flag=True, help="Put the broker's clear values of matched rows in the reports.")
 @click.option("--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells).")
 @handle_errors
@@ -132,6 +155,7 @@ def scan(
     password: str | None,
     show_values: bool,
     quiet: bool,
+    **limits: Any,
 ) -> None:
     """Scan every SOURCE (file, folder, or database URI: postgresql://, mysql://,
     mariadb://, sqlite:///path) against PACK and report surviving records.
@@ -145,12 +169,15 @@ def scan(
     from verifydel.scan import ScanOptions, load_pack
     from verifydel.scan import scan as run_scan
 
-    from verifydel import containers
-
-    containers.set_password(password)
     secret = read_key(key_path)
     options = ScanOptions(
-        mapping=mapping_from(maps), encoding=encoding, jobs=jobs, show_values=show_values, tables=tables or None
+        mapping=mapping_from(maps),
+        encoding=encoding,
+        jobs=jobs,
+        show_values=show_values,
+        tables=tables or None,
+        password=password,
+        limits=limits_from(limits),
     )
     pack = load_pack(pack_path, secret)
     console = stderr_console()

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from verifydel.formats.columns import parse_map_options
+from verifydel.columns import parse_map_options
 
 
 def map_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,6 +31,26 @@ def encoding_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def table_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--table",
+        "tables",
+        multiple=True,
+        metavar="[SCHEMA.]NAME",
+        help="Database sources only: read just this table (repeatable). Default: every table.",
+    )(fn)
+
+
+def password_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--password",
+        default=None,
+        envvar="VERIFYDEL_ARCHIVE_PASSWORD",
+        help="Password for encrypted zip/7z members (or VERIFYDEL_ARCHIVE_PASSWORD). "
+        "Without it they are reported locked.",
+    )(fn)
+
+
 def key_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--key",
@@ -43,3 +63,67 @@ def key_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def mapping_from(maps: tuple[str, ...]) -> dict[str, list[str]] | None:
     return parse_map_options(maps) if maps else None
+
+
+class ByteSize(click.ParamType):
+    """A size in bytes: 123, 512K, 64M, 8G, 1T (binary: K = 1024), optionally with "iB"/"B"."""
+
+    name = "SIZE"
+    _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("IB").removesuffix("B")
+        number, unit = text, ""
+        if text and text[-1] in self._UNITS:
+            number, unit = text[:-1], text[-1]
+        try:
+            size = int(float(number) * self._UNITS[unit])
+        except ValueError:
+            self.fail(f"{value!r} is not a size (write e.g. 512M, 64G or a number of bytes)", param, ctx)
+        if size <= 0:
+            self.fail("a size must be positive", param, ctx)
+        return size
+
+
+def _limit_defaults() -> Any:
+    from verifydel.core.limits import Limits
+
+    return Limits()
+
+
+def limit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The limits on hostile media an inspector may need to raise (defaults in the README)."""
+    d = _limit_defaults()
+    options = [
+        click.option("--max-depth", type=click.IntRange(1, 64), default=d.max_depth, show_default=True,
+                     help="Containers inside containers (zip in tar in gz ...) opened at most."),
+        click.option("--max-bytes", type=ByteSize(), default=d.max_source_bytes, show_default="64G",
+                     help="Bytes decompressed at most for one top-level source, all members together."),
+        click.option("--max-member-bytes", type=ByteSize(), default=d.max_member_bytes, show_default="8G",
+                     help="Bytes decompressed at most for one archive member."),
+        click.option("--max-ratio", type=click.IntRange(2, 1_000_000), default=d.max_ratio, show_default=True,
+                     help="Decompressed : compressed ratio above which a member is a bomb."),
+        click.option("--max-members", type=click.IntRange(1), default=d.max_members, show_default=True,
+                     help="Members of one top-level source read at most."),
+        click.option("--max-seconds", type=click.FloatRange(1), default=d.max_seconds, show_default=True,
+                     help="Wall time for one top-level source."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def limits_from(kwargs: dict[str, Any]) -> Any:
+    """The ``Limits`` the limit options give (pops them from ``kwargs``)."""
+    from verifydel.core.limits import Limits
+
+    return Limits(
+        max_depth=kwargs.pop("max_depth"),
+        max_source_bytes=kwargs.pop("max_bytes"),
+        max_member_bytes=kwargs.pop("max_member_bytes"),
+        max_ratio=kwargs.pop("max_ratio"),
+        max_members=kwargs.pop("max_members"),
+        max_seconds=kwargs.pop("max_seconds"),
+    )

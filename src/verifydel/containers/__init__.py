@@ -3,9 +3,9 @@
 Chosen by content (magic bytes), never by extension. A container handler is a
 module with ``KIND``, ``sniff(head: bytes) -> bool`` and
 ``members(unit, limits) -> Iterator[Unit | UnitFailure]``, listed in
-``CONTAINERS``; it may also have ``defers_to_format(path) -> bool``, a second
-look at the whole file that leaves it to a format reader (an xlsx workbook is a
-zip). ``members`` yields one unit per member (its bytes spooled to a private
+``CONTAINERS``. Whether a format reads a file whole although a container could
+open it (an xlsx workbook is a zip, a pg_dump -Ft archive a tar) is the reader's
+decision (``verifydel.pipeline``): containers never import formats. ``members`` yields one unit per member (its bytes spooled to a private
 temporary file, removed when the scanner asks for the next member) and may
 raise ``LimitExceeded`` or another ``SourceError`` part-way: what was yielded
 before stays scanned, and the container's own entry in the report becomes
@@ -15,8 +15,8 @@ when nothing of it was yielded) with the reason. After a per-member limit
 (ratio, bytes per member) the container goes on with its next member and raises
 the limit once it has read them all (see ``limits``).
 
-Encrypted members open with the password given to ``set_password`` (the CLI's
---password); without one they are reported as locked.
+Encrypted members open with the password in the unit's budget (the CLI's
+--password, through ``ReadOptions``); without one they are reported as locked.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from verifydel.containers import (
     zstd_stream,
 )
 from verifydel.containers._spool import MemberCut
-from verifydel.containers.limits import Budget, LimitExceeded, Limits
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.limits import Budget, LimitExceeded, Limits
+from verifydel.core.unit import Unit, UnitFailure
 
 #: How many bytes of a unit decide whether it is a container.
 SNIFF_BYTES: Final = 512
@@ -58,19 +58,6 @@ CONTAINERS: Final[tuple[ModuleType, ...]] = (
     tar_archive,
 )
 
-_password: str | None = None
-
-
-def set_password(password: str | None) -> None:
-    """The password that opens encrypted members (zip, 7z) in every scan from now on; None: none."""
-    global _password
-    _password = password
-
-
-def get_password() -> str | None:
-    return _password
-
-
 class ContainerHandler(Protocol):
     KIND: str
 
@@ -89,9 +76,6 @@ def detect(unit: Unit) -> ModuleType | None:
         return None
     for handler in CONTAINERS:
         if handler.sniff(head):
-            defers = getattr(handler, "defers_to_format", None)
-            if defers is not None and defers(Path(unit.path)):
-                return None
             return handler
     return None
 
@@ -104,6 +88,4 @@ __all__ = [
     "Limits",
     "MemberCut",
     "detect",
-    "get_password",
-    "set_password",
 ]

@@ -47,9 +47,9 @@ from verifydel.containers._spool import (
     member_label,
     with_budget,
 )
-from verifydel.containers.limits import CHUNK_BYTES, Budget, LimitExceeded, Limits, Meter
+from verifydel.core.limits import CHUNK_BYTES, Budget, LimitExceeded, Limits, Meter
 from verifydel.errors import FormatError, SourceError
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.unit import Unit, UnitFailure
 
 _AES_CODER: Final = b"\x06\xf1\x07\x01"
 #: How long the worker may take to stop once the scanner is done with the archive.

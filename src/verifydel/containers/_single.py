@@ -22,8 +22,8 @@ from typing import Final
 from verifydel.containers._spool import member_label, spool_member, with_budget
 from verifydel.containers._streams import Codec, CountingReader, DecodedReader
 from verifydel.containers._tarstream import BLOCK, looks_like_tar, tar_members
-from verifydel.containers.limits import Budget, Limits, Meter
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.limits import Budget, Limits, Meter
+from verifydel.core.unit import Unit, UnitFailure
 
 #: The member name when neither the header nor the file name gives one.
 DEFAULT_MEMBER_NAME: Final = "data"

@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Self
 
-from verifydel.containers.limits import CHUNK_BYTES, LimitExceeded, Meter
+from verifydel.core.tempfiles import discard, new_private_file
+from verifydel.core.limits import CHUNK_BYTES, LimitExceeded, Meter
 from verifydel.errors import SourceError
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.unit import Unit, UnitFailure
 
 #: The reasons a member is reported as failed without being read.
 LINK_NOT_FOLLOWED: Final = "link member not followed"
@@ -35,7 +35,6 @@ LOCKED: Final = "encrypted member is locked (give --password)"
 WRONG_PASSWORD: Final = "the password given does not open this encrypted member"
 
 _CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f]")
-_SPOOL_PREFIX: Final = "verifydel-"
 
 
 def sanitise_name(name: str) -> str:
@@ -100,14 +99,7 @@ class Spool:
     """A private temporary file holding one member's bytes; removed on exit."""
 
     def __init__(self) -> None:
-        try:
-            fd, name = tempfile.mkstemp(prefix=_SPOOL_PREFIX)  # O_EXCL, mode 0600, random name
-        except OSError as exc:
-            raise SourceError(
-                f"cannot create a temporary file: {(exc.strerror or type(exc).__name__).lower()}",
-                hint="point TMPDIR at a folder verifydel may write to",
-            ) from None
-        self.path = Path(name)
+        fd, self.path = new_private_file()  # O_EXCL, mode 0600, random name
         self._fd: int | None = fd
         self.size = 0
 
@@ -132,7 +124,7 @@ class Spool:
 
     def remove(self) -> None:
         self.close()
-        self.path.unlink(missing_ok=True)
+        discard(self.path)
 
     def __enter__(self) -> Self:
         return self

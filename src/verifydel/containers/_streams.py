@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Callable
 from typing import BinaryIO, Final, Protocol
 
-from verifydel.containers.limits import Budget, Meter, human_size
+from verifydel.core.limits import Budget, Meter, human_size
 from verifydel.errors import FormatError, SourceError
 
 try:  # Python 3.14+

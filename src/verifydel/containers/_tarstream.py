@@ -30,10 +30,10 @@ from contextlib import nullcontext
 from typing import Final
 
 from verifydel.containers._spool import MemberCuts, link_failure, member_label, spool_member
-from verifydel.containers.limits import CHUNK_BYTES, Budget, LimitExceeded, Meter, human_size
+from verifydel.core.limits import CHUNK_BYTES, Budget, LimitExceeded, Meter, human_size
 from verifydel.errors import FormatError, SourceError
-from verifydel.sources.base import Unit, UnitFailure
-from verifydel.sources.files import readable_name
+from verifydel.core.unit import Unit, UnitFailure
+from verifydel.core.names import readable_name
 
 BLOCK: Final = 512
 #: The largest single read tarfile may ask for (pax and GNU long-name headers).

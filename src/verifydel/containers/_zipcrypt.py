@@ -19,7 +19,7 @@ import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from verifydel.containers._streams import RawSource
-from verifydel.containers.limits import CHUNK_BYTES
+from verifydel.core.limits import CHUNK_BYTES
 from verifydel.errors import FormatError
 
 ZIPCRYPTO_HEADER_BYTES: Final = 12

@@ -14,8 +14,8 @@ from typing import Final
 
 from verifydel.containers._single import stream_members
 from verifydel.containers._streams import ZlibCodec
-from verifydel.containers.limits import Limits
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.limits import Limits
+from verifydel.core.unit import Unit, UnitFailure
 
 KIND: Final = "gzip"
 MAGIC: Final = b"\x1f\x8b\x08"  # ID1 ID2, CM = deflate
@@ -64,10 +64,3 @@ def members(unit: Unit, limits: Limits) -> Iterator[Unit | UnitFailure]:
         suffixes=SUFFIXES,
         original_name=name,
     )
-
-
-def defers_to_format(path: Path) -> bool:
-    """A compressed data file of a pg_dump directory archive is read through its toc.dat."""
-    from verifydel.formats.pgdump_archive import is_directory_data_file
-
-    return is_directory_data_file(path)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from verifydel.containers.limits import Limits
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.limits import Limits
+from verifydel.core.unit import Unit, UnitFailure
 
 KIND: Final = "7z"
 MAGIC: Final = b"7z\xbc\xaf\x27\x1c"

@@ -13,8 +13,8 @@ from typing import Final
 from verifydel.containers._spool import with_budget
 from verifydel.containers._streams import CountingReader
 from verifydel.containers._tarstream import looks_like_tar, tar_members
-from verifydel.containers.limits import Budget, Limits
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.limits import Budget, Limits
+from verifydel.core.unit import Unit, UnitFailure
 
 KIND: Final = "tar"
 
@@ -31,10 +31,3 @@ def members(unit: Unit, limits: Limits) -> Iterator[Unit | UnitFailure]:
     with open(unit.path, "rb") as fh:
         raw = CountingReader(fh, budget)
         yield from tar_members(unit, raw.read, budget, count_source=True)
-
-
-def defers_to_format(path: Path) -> bool:
-    """A pg_dump tar archive (pg_dump -Ft) is read as a dump, table by table."""
-    from verifydel.formats.pgdump_archive import is_pgdump_tar
-
-    return is_pgdump_tar(path)

@@ -11,8 +11,8 @@ from typing import Final
 
 from verifydel.containers._single import stream_members
 from verifydel.containers._streams import xz_codec
-from verifydel.containers.limits import Limits
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.limits import Limits
+from verifydel.core.unit import Unit, UnitFailure
 
 KIND: Final = "xz"
 MAGIC: Final = b"\xfd7zXZ\x00"

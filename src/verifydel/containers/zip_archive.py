@@ -12,9 +12,9 @@ directory (or, walking local headers, the compressed size) says, so nothing of
 the bomb past the limit is decompressed. Walking local headers, a member whose
 compressed size is unknown (a data descriptor) stops the walk instead.
 
-An Excel workbook is a zip too: ``defers_to_format`` hands a workbook holding
-nothing but its own parts to the xlsx reader; a workbook with anything else in
-it is opened here, its sheets read as a workbook and the extra members as members.
+An Excel workbook is a zip too: the reader (``verifydel.pipeline``) decides, with
+``formats.excel.xlsx``, whether a zip is a workbook; a workbook with other members
+is walked here with ``skip`` leaving out the parts the workbook reader reads.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from verifydel.containers._zipcrypt import (
     ZipCryptoReader,
     password_candidates,
 )
-from verifydel.containers._zipformat import (
+from verifydel.core.zipdir import (
     AES_EXTRA,
     END_SIG,
     FLAG_DESCRIPTOR,
@@ -69,9 +69,9 @@ from verifydel.containers._zipformat import (
     local_data_offset,
     read_local_entry,
 )
-from verifydel.containers.limits import Budget, LimitExceeded, Limits, Meter
+from verifydel.core.limits import Budget, LimitExceeded, Limits, Meter
 from verifydel.errors import FormatError, SourceError
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.unit import Unit, UnitFailure
 
 KIND: Final = "zip"
 _SPANNED: Final = b"PK\x07\x08"  # a split archive's first part opens with this marker
@@ -89,32 +89,6 @@ _METHOD_NAMES: Final = {
     95: "xz",
     98: "PPMd",
 }
-
-#: Parts of an Excel workbook; a workbook holding anything else is opened as a container.
-WORKBOOK_PART: Final = "xl/workbook.xml"
-WORKBOOK_PREFIXES: Final = ("[Content_Types].xml", "_rels/", "docProps/", "xl/", "customXml/")
-#: What a workbook part may be: XML, relations, embedded binaries and pictures. A CSV
-#: tucked under xl/ is not a workbook part: it is read as a member.
-WORKBOOK_PART_SUFFIXES: Final = (
-    ".xml",
-    ".rels",
-    ".bin",
-    ".vml",
-    ".png",
-    ".jpeg",
-    ".jpg",
-    ".gif",
-    ".emf",
-    ".wmf",
-    ".tif",
-    ".tiff",
-    ".bmp",
-    ".svg",
-    "/",
-)
-#: Entries looked at to tell a workbook from an archive (a workbook has a few dozen).
-_MAX_WORKBOOK_PARTS: Final = 10_000
-
 
 def sniff(head: bytes) -> bool:
     return head.startswith((LOCAL_SIG, END_SIG, _SPANNED + LOCAL_SIG))
@@ -313,83 +287,19 @@ class _Extents:
         return True
 
 
-def is_workbook_part(name: str) -> bool:
-    return name.startswith(WORKBOOK_PREFIXES) and name.lower().endswith(WORKBOOK_PART_SUFFIXES)
-
-
-def _names(fh: BinaryIO, cd: CentralDirectory, cap: int) -> Iterator[str]:
-    """Up to ``cap`` member names; as many as can be read when the directory is damaged."""
-    try:
-        for n, entry in enumerate(central_entries(fh, cd)):
-            if n >= cap:
-                return
-            yield entry.name
-    except FormatError:
-        return
-
-
-def defers_to_format(path: Path) -> bool:
-    """True for an Excel workbook holding nothing but its own parts: the xlsx reader reads it whole.
-
-    A truncated workbook (no end record) whose first local headers name workbook
-    parts is left to the xlsx reader too, which reports it as a damaged workbook.
-    """
-    try:
-        with open(path, "rb") as fh:
-            size = fh.seek(0, 2)
-            cd = find_central_directory(fh, size)
-            if cd is None:
-                pos, names = 0, list[str]()
-                while (
-                    len(names) < 64
-                    and (found := read_local_entry(fh, pos))
-                    and found[0].compressed_size
-                ):
-                    names.append(found[0].name)
-                    pos = found[1] + (found[0].compressed_size or 0)
-                if (found := read_local_entry(fh, pos)) is not None:
-                    names.append(found[0].name)
-                return any(n.startswith("xl/") for n in names)
-            names = list(_names(fh, cd, _MAX_WORKBOOK_PARTS + 1))
-    except (OSError, SourceError):
-        return False
-    return (
-        len(names) <= _MAX_WORKBOOK_PARTS
-        and WORKBOOK_PART in names
-        and all(is_workbook_part(n) for n in names)
-    )
-
-
-def _workbook_view(unit: Unit) -> Unit:
-    """The archive read as a workbook (its sheets), by the xlsx reader."""
-
-    def open_sheets() -> list:  # type: ignore[type-arg]
-        from verifydel.formats import open_tables  # formats never import containers
-
-        return open_tables(Unit(label=unit.label, path=unit.path, size=unit.size))
-
-    return Unit(
-        label=unit.label,
-        path=unit.path,
-        size=unit.size,
-        opener=open_sheets,
-        depth=unit.depth,
-        budget=unit.budget,
-        kind="xlsx",
-    )
-
-
 def _from_directory(
-    unit: Unit, index_fh: BinaryIO, data_fh: BinaryIO, cd: CentralDirectory, budget: Budget
+    unit: Unit,
+    index_fh: BinaryIO,
+    data_fh: BinaryIO,
+    cd: CentralDirectory,
+    budget: Budget,
+    skip: Callable[[str], bool] | None,
 ) -> Iterator[Unit | UnitFailure]:
-    workbook = WORKBOOK_PART in _names(index_fh, cd, budget.limits.max_members + 1)
-    if workbook:
-        yield _workbook_view(unit)
     extents = _Extents()
     cuts = MemberCuts()
     for index, entry in enumerate(central_entries(index_fh, cd), 1):
         budget.count_member()
-        if workbook and is_workbook_part(entry.name):
+        if skip is not None and skip(entry.name):
             continue
         if entry.is_directory or entry.is_special:
             continue
@@ -451,7 +361,11 @@ def _from_local_headers(unit: Unit, fh: BinaryIO, budget: Budget) -> Iterator[Un
     )
 
 
-def members(unit: Unit, limits: Limits) -> Iterator[Unit | UnitFailure]:
+def members(
+    unit: Unit, limits: Limits, skip: Callable[[str], bool] | None = None
+) -> Iterator[Unit | UnitFailure]:
+    """Every member, in central-directory order; ``skip(name)`` leaves out members another
+    reader consumes (the parts of a workbook, which the reader opens as a workbook)."""
     budget = Budget.of(unit, limits)
     budget.enter(unit.depth)
     unit = with_budget(unit, budget)
@@ -461,7 +375,7 @@ def members(unit: Unit, limits: Limits) -> Iterator[Unit | UnitFailure]:
         if cd is None:
             yield from _from_local_headers(unit, data_fh, budget)
         else:
-            yield from _from_directory(unit, index_fh, data_fh, cd, budget)
+            yield from _from_directory(unit, index_fh, data_fh, cd, budget, skip)
 
 
-__all__ = ["KIND", "ZipLzmaCodec", "defers_to_format", "members", "sniff"]
+__all__ = ["KIND", "ZipLzmaCodec", "members", "sniff"]

@@ -12,8 +12,8 @@ from typing import Final
 
 from verifydel.containers._single import stream_members
 from verifydel.containers._streams import zstd_codec
-from verifydel.containers.limits import Limits
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.limits import Limits
+from verifydel.core.unit import Unit, UnitFailure
 
 KIND: Final = "zstd"
 MAGIC: Final = b"\x28\xb5\x2f\xfd"
@@ -35,10 +35,3 @@ def members(unit: Unit, limits: Limits) -> Iterator[Unit | UnitFailure]:
         next_magic=(MAGIC, *SKIPPABLE_MAGICS),
         suffixes=SUFFIXES,
     )
-
-
-def defers_to_format(path: Path) -> bool:
-    """A compressed data file of a pg_dump directory archive is read through its toc.dat."""
-    from verifydel.formats.pgdump_archive import is_directory_data_file
-
-    return is_directory_data_file(path)

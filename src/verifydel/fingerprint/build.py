@@ -7,9 +7,10 @@ it is.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,22 +19,26 @@ import polars as pl
 
 from verifydel import __version__
 from verifydel._parallel import ordered_map
+from verifydel.core.coverage import SCANNED, SourceResult
+from verifydel.core.options import ReadOptions
+from verifydel.core.table import Table
+from verifydel.core.unit import Unit
 from verifydel.errors import SourceError, UsageError
 from verifydel.fields import ADDRESS, FIELDS, PHONE
 from verifydel.fingerprint.hashing import COMBINATION_IDS
 from verifydel.fingerprint.keys import Secret
 from verifydel.fingerprint.pack import PackContents, PackHeader, file_sha256, write_pack
 from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
-from verifydel.formats import open_tables
-from verifydel.formats.base import Table
-from verifydel.formats.columns import detect_columns
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW, normalise_batch
-from verifydel.sources import expand
-from verifydel.sources.base import UnitFailure
+from verifydel.core.unit import UnitFailure
+from verifydel.pipeline import ChosenColumns, Outcome, numbered_batches, read_unit, top_units
 
-#: progress(label, rows_done_in_batch, bytes_done) — the CLI draws it.
+#: progress(label, rows_done_in_batch) — the CLI draws it.
 Progress = Callable[[str, int], None]
+
+#: Kinds of table that hold rows a database deleted (or superseded): not part of a leaked set.
+DELETED_ROW_KINDS = frozenset({"sqlite-recovered", "sqlite-wal", "sqlite-journal"})
 
 
 @dataclass
@@ -44,59 +49,78 @@ class BuildResult:
     columns: dict[str, dict[str, list[str]]]  # table label → field → columns used
 
 
+@dataclass
+class _Part:
+    """One table's fingerprints: records (numbered from 0 within the table) and index entries."""
+
+    label: str
+    records: list[pl.DataFrame] = field(default_factory=list)
+    entries: dict[int, list[pl.DataFrame]] = field(default_factory=dict)
+    rows: int = 0
+
+
 def _fingerprint_table(
     table: Table,
     secret: Secret,
-    mapping: Mapping[str, Sequence[str]] | None,
+    options: ReadOptions,
     id_column: str | None,
-    prefix: str,
     threads: int,
-    used: dict[str, dict[str, list[str]]],
-) -> Iterator[tuple[pl.DataFrame, dict[int, pl.DataFrame], int]]:
-    """Per batch, in order: (records with their field fingerprints, entries per combination code, rows)."""
-    cols: dict[str, list[str]] = {}
-
-    def numbered() -> Iterator[tuple[pl.DataFrame, int]]:
-        read = 0
-        for batch in table.batches:
-            if not cols:
-                cols.update(_choose_columns(table, batch, mapping, id_column))
-                used[table.label] = dict(cols)
-            yield batch, read
-            read += batch.height
+    progress: Progress | None,
+) -> tuple[_Part, dict[str, list[str]]]:
+    """Every batch of ``table`` normalised and hashed, in order."""
+    chosen = ChosenColumns()
+    part = _Part(table.label)
 
     def work(item: tuple[pl.DataFrame, int]) -> tuple[pl.DataFrame, dict[int, pl.DataFrame], int]:
         batch, first_row = item
+        cols = chosen.fields
         norm = normalise_batch(batch, cols)
         fps = field_fingerprints(norm, secret).drop(ROW)
-        ids = _record_ids(batch, id_column, first_row, prefix)
+        ids = _record_ids(batch, id_column, first_row)
         recs = fps.with_columns(ids.alias("record_id")).select("record_id", *fps.columns)
         return recs, split_by_code(combination_fingerprints(norm, secret)), batch.height
 
-    return ordered_map(work, numbered(), threads)
+    def checked() -> Iterator[tuple[pl.DataFrame, int]]:
+        checked_once = False
+        for item in numbered_batches(table, options.mapping, chosen):
+            if not checked_once:
+                _check_columns(table, chosen, id_column)
+                checked_once = True
+            yield item
+
+    for recs, combos, rows in ordered_map(work, checked(), threads):
+        part.records.append(recs)
+        for code, entries in combos.items():
+            part.entries.setdefault(code, []).append(entries.with_columns(pl.col(ROW) + part.rows))
+        part.rows += rows
+        if progress:
+            progress(table.label, rows)
+    return part, dict(chosen.fields)
 
 
-def _choose_columns(
-    table: Table, first: pl.DataFrame, mapping: Mapping[str, Sequence[str]] | None, id_column: str | None
-) -> dict[str, list[str]]:
-    choice = detect_columns(table.columns, first, mapping)
-    cols = {f: list(c) for f, c in choice.fields.items() if c}
+def _check_columns(table: Table, chosen: ChosenColumns, id_column: str | None) -> None:
     if id_column is not None and id_column not in table.columns:
         raise UsageError(f"--id-column {id_column!r} is not a column of {table.label}")
-    if not (cols.get(PHONE) or cols.get(ADDRESS)):
+    if not chosen.matchable:
         raise UsageError(
             f"no phone or address column found in {table.label}",
             hint="name them with --map phone=COL --map address=COL",
         )
-    return cols
 
 
-def _record_ids(batch: pl.DataFrame, id_column: str | None, first_row: int, prefix: str) -> pl.Series:
+def _record_ids(batch: pl.DataFrame, id_column: str | None, first_row: int) -> pl.Series:
     rownum = pl.int_range(first_row + 1, first_row + 1 + batch.height, eager=True).cast(pl.String)
     if id_column is None:
-        return (prefix + rownum) if prefix else rownum
+        return rownum
     ids = batch[id_column].cast(pl.String).str.strip_chars()
     return ids.zip_with(ids.is_not_null() & (ids != ""), "row " + rownum).alias("record_id")
+
+
+def _input_of(unit: Unit) -> dict[str, object]:
+    """What the pack's header says of one leaked input: its name, and the hash of a file."""
+    if unit.path is not None and unit.path.is_file():
+        return {"name": unit.path.name, "sha256": file_sha256(unit.path), "bytes": unit.path.stat().st_size}
+    return {"name": unit.label}
 
 
 def build_pack(
@@ -109,47 +133,53 @@ def build_pack(
     encoding: str | None = None,
     progress: Progress | None = None,
     threads: int | None = None,
+    options: ReadOptions | None = None,
 ) -> BuildResult:
+    """Read the leaked set with the same reader as ``scan`` (archives, compressed files,
+    SQLite, dumps, live databases), normalise, hash under ``secret``, seal into ``out``.
+
+    Rows SQLite deleted (or superseded in a WAL or journal) are not part of the leaked
+    set. Anything not read completely, or not a table, stops the build: no partial pack.
+    """
     threads = threads or os.cpu_count() or 1
-    records: list[pl.DataFrame] = []
-    entries: dict[int, list[pl.DataFrame]] = {}
+    options = options or ReadOptions(encoding=encoding, mapping=mapping)
+    options = dataclasses.replace(options, free_text=False)
     inputs: list[dict[str, object]] = []
+    parts: list[_Part] = []
     used: dict[str, dict[str, list[str]]] = {}
-    units = []
-    for source in leaked:
-        for item in expand(source):
-            if isinstance(item, UnitFailure):
-                raise SourceError(f"cannot read leaked source {item.label}: {item.error}")
-            units.append(item)
-    if not units:
-        raise UsageError("no leaked file found", hint="give the leaked CSV/Excel/JSONL/Parquet files or a folder")
-    many_tables = len(units) > 1
-    n = 0
-    for unit in units:
-        if unit.path is not None:
-            inputs.append({"name": unit.path.name, "sha256": file_sha256(unit.path), "bytes": unit.path.stat().st_size})
-        else:
-            inputs.append({"name": unit.label})
-        tables = open_tables(unit, encoding=encoding)
-        if any(not t.numbered for t in tables):  # unstructured bytes: phone-shaped spans, not records
+
+    def consume(table: Table, unit: Unit) -> Outcome:
+        result = SourceResult(path=table.label, kind=table.kind, status=SCANNED)
+        if table.kind in DELETED_ROW_KINDS:  # deleted rows are not the leaked set: not read
+            return Outcome(result)
+        if not table.numbered:  # unstructured bytes: phone-shaped spans, not records
             raise UsageError(
-                f"{unit.label} is not a table: a leaked set must be records",
+                f"{table.label} is not a table: a leaked set must be records",
                 hint="give the leaked set as CSV, Excel, JSON Lines or Parquet",
             )
-        many_tables = many_tables or len(tables) > 1
-        for table in tables:
-            prefix = f"{table.label}:" if many_tables else ""
-            batches = _fingerprint_table(table, secret, mapping, id_column, prefix, threads, used)
-            for recs, combos, rows in batches:
-                records.append(recs)
-                for code, part in combos.items():
-                    entries.setdefault(code, []).append(part.with_columns(pl.col(ROW) + n))
-                n += rows
-                if progress:
-                    progress(table.label, rows)
+        try:
+            part, cols = _fingerprint_table(table, secret, options, id_column, threads, progress)
+        except SourceError as exc:
+            if isinstance(exc, UsageError):
+                raise
+            raise SourceError(f"cannot read leaked source {table.label}: {exc}") from None
+        parts.append(part)
+        used[table.label] = cols
+        return Outcome(result)
+
+    for item in top_units(leaked, options):
+        if isinstance(item, UnitFailure):
+            raise SourceError(f"cannot read leaked source {item.label}: {item.error}")
+        inputs.append(_input_of(item))
+        for o in read_unit(item, options, consume):
+            if o.result.status != SCANNED:
+                raise SourceError(f"cannot read leaked source {o.result.path}: {o.result.error}")
+    if not inputs:
+        raise UsageError("no leaked file found", hint="give the leaked CSV/Excel/JSONL/Parquet files or a folder")
+    n = sum(p.rows for p in parts)
     if n >= 2**32:
         raise UsageError("the leaked set has more than 4 billion rows; split it into several packs")
-    record_table = pl.concat(records) if records else pl.DataFrame()
+    record_table, entries = _combine(parts, prefixed=len(parts) > 1 and id_column is None)
     index = build_index(entries)
     present = [f for f in FIELDS if any(f in c for c in used.values())]
     header = PackHeader(
@@ -164,6 +194,23 @@ def build_pack(
     )
     sha = write_pack(out, header, PackContents(records=record_table, index=index), secret)
     return BuildResult(path=out, sha256=sha, header=header, columns=used)
+
+
+def _combine(parts: list[_Part], *, prefixed: bool) -> tuple[pl.DataFrame, dict[int, list[pl.DataFrame]]]:
+    """Every table's records in one table, numbered on from the tables before; record ids
+    that are row numbers prefixed with their table's label when there are several tables."""
+    records: list[pl.DataFrame] = []
+    entries: dict[int, list[pl.DataFrame]] = {}
+    before = 0
+    for part in parts:
+        for recs in part.records:
+            if prefixed:
+                recs = recs.with_columns((pl.lit(part.label + ":") + pl.col("record_id")).alias("record_id"))
+            records.append(recs)
+        for code, frames in part.entries.items():
+            entries.setdefault(code, []).extend(f.with_columns(pl.col(ROW) + before) for f in frames)
+        before += part.rows
+    return (pl.concat(records) if records else pl.DataFrame()), entries
 
 
 def split_by_code(entries: pl.DataFrame) -> dict[int, pl.DataFrame]:

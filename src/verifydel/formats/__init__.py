@@ -1,6 +1,11 @@
 """Formats: files to tables of text, in bounded batches, recognised by content.
 
-Public API: ``open_tables(unit, *, encoding=None) -> list[Table]``.
+Public API: ``open_tables(unit, *, encoding=None) -> list[Table]``, and ``reads_whole(unit)``:
+whether a format reads a file whole that a container could also open (the reader asks it
+before walking a container).
+
+Families live in sub-packages (``excel/``, ``sqlite/``, ``sqldump/``, ``unstructured/``);
+column detection is not a format: it is ``verifydel.columns``.
 
 A format is a module with ``KIND``, ``sniff(probe) -> bool`` and
 ``open_tables(unit, probe) -> list[Table]``; adding one is one module plus one
@@ -12,23 +17,17 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Final
 
+from verifydel.core.table import BATCH_ROWS, Table
+from verifydel.core.unit import Unit
 from verifydel.errors import UnsupportedFormatError
-from verifydel.formats import (
-    access,
-    delimited,
-    jsonl,
-    parquet,
-    pgdump_archive,
-    sqldump_mysql,
-    sqldump_pg,
-    sqlite_file,
-    unstructured,
-    xls,
-    xlsx,
-)
+from verifydel.formats import access, delimited, jsonl, parquet
 from verifydel.formats._probe import Probe
-from verifydel.formats.base import BATCH_ROWS, Table
-from verifydel.sources.base import Unit
+from verifydel.formats.excel import xls, xlsx
+from verifydel.formats.sqldump import mysql as sqldump_mysql
+from verifydel.formats.sqldump import pg as sqldump_pg
+from verifydel.formats.sqldump import pg_archive as pgdump_archive
+from verifydel.formats.sqlite import database as sqlite_file
+from verifydel.formats.unstructured import reader as unstructured
 
 #: Asked in order; the first whose sniff recognises the content reads the file.
 #: Binary formats recognised by magic bytes come first (their bytes are never
@@ -55,6 +54,20 @@ FORMAT_READERS: Final[tuple[ModuleType, ...]] = (
 )
 
 
+def reads_whole(unit: Unit) -> bool:
+    """True when a format reads this file whole although a container could open it: a
+    workbook holding only its own parts (a zip), a pg_dump -Ft archive (a tar), a data file
+    of a pg_dump directory archive (gzip or zstd, read through its toc.dat)."""
+    path = unit.path
+    if path is None:
+        return False
+    return (
+        xlsx.layout(path) is xlsx.Layout.WHOLE
+        or pgdump_archive.is_pgdump_tar(path)
+        or pgdump_archive.is_directory_data_file(path)
+    )
+
+
 def open_tables(unit: Unit, *, encoding: str | None = None) -> list[Table]:
     """The tables of one unit, its format chosen by content (never by file extension).
 
@@ -79,4 +92,4 @@ def open_tables(unit: Unit, *, encoding: str | None = None) -> list[Table]:
     )
 
 
-__all__ = ["BATCH_ROWS", "FORMAT_READERS", "Table", "open_tables"]
+__all__ = ["BATCH_ROWS", "FORMAT_READERS", "Table", "open_tables", "reads_whole"]

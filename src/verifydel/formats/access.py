@@ -41,10 +41,10 @@ from typing import IO, Final
 import polars as pl
 
 from verifydel.errors import FormatError, SourceError
-from verifydel.formats._headers import unique_column_names
+from verifydel.core.headers import unique_column_names
 from verifydel.formats._probe import Probe
-from verifydel.formats.base import BATCH_ROWS, Table
-from verifydel.sources.base import Unit
+from verifydel.core.table import BATCH_ROWS, Table
+from verifydel.core.unit import Unit
 
 KIND: Final = "access"
 JET_MAGIC: Final = b"\x00\x01\x00\x00Standard Jet DB"

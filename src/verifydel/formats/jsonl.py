@@ -18,11 +18,12 @@ from typing import Final
 
 import polars as pl
 
-from verifydel.formats._frames import readable_as_utf8, stream_frames
-from verifydel.formats._headers import unique_column_names
+from verifydel.decoders.utf8 import readable_as_utf8
+from verifydel.formats._frames import stream_frames
+from verifydel.core.headers import unique_column_names
 from verifydel.formats._probe import Probe
-from verifydel.formats.base import Table
-from verifydel.sources.base import Unit
+from verifydel.core.table import Table
+from verifydel.core.unit import Unit
 
 KIND: Final = "jsonl"
 

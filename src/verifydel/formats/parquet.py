@@ -11,11 +11,12 @@ from typing import Final
 import polars as pl
 
 from verifydel.errors import FormatError
-from verifydel.formats._frames import as_text, binary_as_text, stream_frames
-from verifydel.formats._headers import unique_column_names
+from verifydel.core.cells import as_text, binary_as_text
+from verifydel.formats._frames import stream_frames
+from verifydel.core.headers import unique_column_names
 from verifydel.formats._probe import Probe
-from verifydel.formats.base import Table
-from verifydel.sources.base import Unit
+from verifydel.core.table import Table
+from verifydel.core.unit import Unit
 
 KIND: Final = "parquet"
 MAGIC: Final = b"PAR1"

@@ -7,12 +7,8 @@ from typing import Literal
 
 import polars as pl
 
+from verifydel.core.coverage import FAILED, PARTIAL, SCANNED, SourceResult, Status
 from verifydel.exitcodes import ExitCode, scan_exit_code
-
-Status = Literal["scanned", "partial", "failed"]
-SCANNED: Status = "scanned"
-PARTIAL: Status = "partial"
-FAILED: Status = "failed"
 
 REPORT_FORMAT = "verifydel-report/1"
 
@@ -42,26 +38,6 @@ LOCATION_COLUMNS: tuple[str, ...] = ("source", "row", "offset", "page")
 #: clear value per field, one struct field per field name. ``Report.values`` is the other
 #: way to hand them over; renderers use ``Report.values`` when it is set.
 VALUES_COLUMN = "values"
-
-
-@dataclass
-class SourceResult:
-    path: str
-    kind: str
-    status: Status
-    rows: int = 0
-    error: str | None = None
-    columns: dict[str, list[str]] = field(default_factory=dict)
-    encoding: str | None = None
-    bytes: int | None = None
-    seconds: float = 0.0
-    #: Hints for the inspector (no personal value). Shown in the HTML and terminal reports,
-    #: not in the JSON report (its shape is the contract's).
-    notes: list[str] = field(default_factory=list)  # e.g. "sheet is hidden", "no phone column"
-    #: Machine-readable facts about the source (no personal value), in the JSON report as
-    #: ``details`` when not empty: e.g. a SQLite file's secure_delete, journal_mode,
-    #: freelist pages; an unstructured source's encodings searched.
-    details: dict[str, str | int | bool | None] = field(default_factory=dict)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Final
 
 from verifydel.sources import databases, files
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.unit import Unit, UnitFailure
 
 #: Tried in order; the first that claims a source expands it. Specific kinds
 #: recognised by their form (a URI scheme) come first; files claim anything,

@@ -20,12 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.names import readable_name
+from verifydel.core.unit import Unit, UnitFailure
 
 KIND: Final = "file"
 
-#: C1 controls and private use: what CP932 makes of bytes that are not text.
-_UNPRINTABLE: Final = re.compile("[\x80-\x9f\ue000-\uf8ff]")
 
 _FileId = tuple[int, int]  # (st_dev, st_ino)
 #: A folder entry waiting to be visited: (path, label, stat), or why it cannot be.
@@ -35,28 +34,6 @@ _Entry = tuple[str, str, os.stat_result] | UnitFailure
 def claims(source: str) -> bool:
     """Files take whatever no other source kind claimed: they come last in the registry."""
     return True
-
-
-def readable_name(name: str) -> str:
-    """A file name fit for a label (the report is UTF-8 JSON).
-
-    Names that are not UTF-8 on disk (a Windows zip unpacked on Linux keeps its
-    CP932 names) come from the OS with surrogate escapes; their bytes are read as
-    CP932 or EUC-JP when that works, else shown with backslash escapes.
-    """
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        raw = os.fsencode(name)
-        for encoding in ("cp932", "euc_jp"):
-            try:
-                decoded = raw.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            if not _UNPRINTABLE.search(decoded):
-                return decoded
-        return raw.decode("utf-8", "backslashreplace")
-    return name
 
 
 def _reason(exc: OSError) -> str:

@@ -27,10 +27,10 @@ from types import ModuleType
 from typing import Final
 
 from verifydel.errors import SourceError
-from verifydel.formats.base import Table
-from verifydel.sources.base import Unit, UnitFailure
+from verifydel.core.table import Table
+from verifydel.core.unit import Unit, UnitFailure
+from verifydel.core.db_tables import TableRef, select_tables
 from verifydel.sources.databases import mariadb, postgresql, sqlite
-from verifydel.sources.databases._common import TableRef, select_tables
 from verifydel.sources.databases._uri import (
     ENGINE_OF_SCHEME,
     DatabaseURI,
@@ -48,7 +48,6 @@ SCHEMES: Final[frozenset[str]] = frozenset(ENGINE_OF_SCHEME)
 ENGINES: Final[dict[str, ModuleType]] = {
     "postgresql": postgresql,
     "mariadb": mariadb,
-    "sqlite": sqlite,
 }
 
 
@@ -77,6 +76,9 @@ def expand(source: str, tables: Sequence[str] | None = None) -> Iterator[Unit | 
     except SourceError as exc:
         label = redact_uri(source.split("?", 1)[0])
         yield UnitFailure(label, ENGINE_OF_SCHEME.get(scheme, KIND), str(exc))
+        return
+    if uri.engine == "sqlite":  # a database file: read by the file's format reader
+        yield from sqlite.expand(uri)
         return
     engine = ENGINES[uri.engine]
     if uri.database is not None:

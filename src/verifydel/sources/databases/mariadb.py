@@ -36,8 +36,8 @@ import pymysql
 import pymysql.cursors
 
 from verifydel.errors import SourceError
-from verifydel.formats.base import BATCH_ROWS, Table
-from verifydel.sources.databases._common import (
+from verifydel.core.table import BATCH_ROWS, Table
+from verifydel.core.db_tables import (
     CONNECT_HINT,
     CONNECT_TIMEOUT_SECONDS,
     LOCK_TIMEOUT_SECONDS,

@@ -42,8 +42,8 @@ import psycopg
 from psycopg import sql
 
 from verifydel.errors import SourceError
-from verifydel.formats.base import BATCH_ROWS, Table
-from verifydel.sources.databases._common import (
+from verifydel.core.table import BATCH_ROWS, Table
+from verifydel.core.db_tables import (
     CONNECT_HINT,
     CONNECT_TIMEOUT_SECONDS,
     LOCK_TIMEOUT_SECONDS,

@@ -1,0 +1,69 @@
+"""The command line: thin click commands. Parse options, call one library function, render, exit.
+
+This is the one place that turns exceptions into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from verifydel import __version__
+from verifydel.errors import VerifydelError
+from verifydel.exitcodes import ExitCode
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: ExitCode) -> None:
+    click.echo(f"verifydel: error: {message}", err=True)
+    sys.exit(int(code))
+
+
+def handle_errors(fn: F) -> F:
+    """Library errors → a clear message and exit 2; anything else is a bug → exit 1.
+
+    An unexpected exception's message is not shown (it might quote a cell
+    value); set VERIFYDEL_DEBUG=1 to see the traceback.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except VerifydelError as exc:
+            fail(str(exc), ExitCode.CANNOT_START)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            if os.environ.get("VERIFYDEL_DEBUG"):
+                raise
+            fail(
+                f"internal error ({type(exc).__name__}); this is a verifydel bug. "
+                "Run again with VERIFYDEL_DEBUG=1 for the traceback.",
+                ExitCode.INTERNAL_ERROR,
+            )
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="verifydel")
+def main() -> None:
+    """verifydel: prove whether leaked personal data is really gone.
+
+    The regulator fingerprints the leaked set into a sealed pack (keygen,
+    fingerprint); an inspector or the broker scans files and folders against it
+    (scan) and gets an evidence report. Try `verifydel demo` first.
+    """
+

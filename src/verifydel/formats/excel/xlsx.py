@@ -1,0 +1,116 @@
+"""Excel 2007+ workbooks (.xlsx, .xlsm): a zip holding xl/workbook.xml.
+
+This is the one place that tells a workbook from a zip archive. ``layout(path)``
+reads the zip's central directory (``core.zipdir``, the same parser the zip
+container uses):
+
+- ``WHOLE``: a workbook holding nothing but its own parts; this reader reads it;
+- ``WITH_MEMBERS``: a workbook with other members too (a CSV tucked inside): the
+  reader (``verifydel.pipeline``) reads its sheets here and walks the zip for the
+  rest, leaving out what ``is_workbook_part`` names;
+- ``NOT_A_WORKBOOK``.
+
+When the directory is lost (a truncated copy), the local headers at the start of
+the file still name the parts: a zip with parts under xl/ is taken as a whole
+workbook, so that the damage is reported as a corrupt workbook (FormatError), not
+as an unknown format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import Enum
+from pathlib import Path
+from typing import BinaryIO, Final
+
+from verifydel.core.table import Table
+from verifydel.core.unit import Unit
+from verifydel.core.zipdir import (
+    LOCAL_SIG,
+    CentralDirectory,
+    central_entries,
+    find_central_directory,
+    read_local_entry,
+)
+from verifydel.errors import SourceError
+from verifydel.formats._probe import Probe
+from verifydel.formats.excel._workbook import open_workbook_tables
+
+KIND: Final = "xlsx"
+WORKBOOK_PART: Final = "xl/workbook.xml"
+_WORKBOOK_FOLDER: Final = "xl/"
+WORKBOOK_PREFIXES: Final = ("[Content_Types].xml", "_rels/", "docProps/", "xl/", "customXml/")
+#: What a workbook part may be: XML, relations, embedded binaries and pictures. A CSV
+#: tucked under xl/ is not a workbook part: it is read as a member.
+WORKBOOK_PART_SUFFIXES: Final = (
+    ".xml", ".rels", ".bin", ".vml", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf",
+    ".tif", ".tiff", ".bmp", ".svg", "/",
+)  # fmt: skip
+#: Entries looked at to tell a workbook from an archive (a workbook has a few dozen).
+MAX_WORKBOOK_PARTS: Final = 10_000
+#: Local headers read when the central directory is lost.
+_MAX_LOCAL_HEADERS: Final = 64
+
+
+class Layout(Enum):
+    NOT_A_WORKBOOK = "not a workbook"
+    WHOLE = "workbook"
+    WITH_MEMBERS = "workbook with other members"
+
+
+def is_workbook_part(name: str) -> bool:
+    return name.startswith(WORKBOOK_PREFIXES) and name.lower().endswith(WORKBOOK_PART_SUFFIXES)
+
+
+def _names(fh: BinaryIO, cd: CentralDirectory, cap: int) -> Iterator[str]:
+    """Up to ``cap`` member names; as many as can be read when the directory is damaged."""
+    try:
+        for n, entry in enumerate(central_entries(fh, cd)):
+            if n >= cap:
+                return
+            yield entry.name
+    except SourceError:
+        return
+
+
+def _leading_names(fh: BinaryIO) -> list[str]:
+    """Names in the local headers at the start of the file, up to the first of unknown size."""
+    pos, names = 0, list[str]()
+    while len(names) < _MAX_LOCAL_HEADERS and (found := read_local_entry(fh, pos)) is not None:
+        names.append(found[0].name)
+        if not found[0].compressed_size:
+            break
+        pos = found[1] + found[0].compressed_size
+    return names
+
+
+def layout(path: Path | None) -> Layout:
+    """Whether the zip at ``path`` is a workbook, and whether it holds anything else."""
+    if path is None:
+        return Layout.NOT_A_WORKBOOK
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(4) != LOCAL_SIG:
+                return Layout.NOT_A_WORKBOOK
+            cd = find_central_directory(fh, fh.seek(0, 2))
+            if cd is None:
+                leading = _leading_names(fh)
+                if any(n.startswith(_WORKBOOK_FOLDER) for n in leading):
+                    return Layout.WHOLE
+                return Layout.NOT_A_WORKBOOK
+            names = list(_names(fh, cd, MAX_WORKBOOK_PARTS + 1))
+    except (OSError, SourceError):
+        return Layout.NOT_A_WORKBOOK
+    if WORKBOOK_PART not in names:
+        return Layout.NOT_A_WORKBOOK
+    if len(names) <= MAX_WORKBOOK_PARTS and all(is_workbook_part(n) for n in names):
+        return Layout.WHOLE
+    return Layout.WITH_MEMBERS
+
+
+def sniff(probe: Probe) -> bool:
+    return probe.starts_with(LOCAL_SIG) and layout(probe.path) is not Layout.NOT_A_WORKBOOK
+
+
+def open_tables(unit: Unit, probe: Probe) -> list[Table]:
+    return open_workbook_tables(unit, KIND)

@@ -1,0 +1,1 @@
+"""Unstructured bytes: what no format claims, searched for phone-shaped spans in every encoding."""

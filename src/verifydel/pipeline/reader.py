@@ -1,0 +1,171 @@
+"""Units to tables, for every command: containers walked, formats opened, failures accounted for.
+
+``read_unit`` is the recursion a scan and a fingerprint share: a unit is a
+container (walked, each member read the same way), or a file a format reads
+(sometimes both: a workbook with other members), or a table a source opens
+itself (a live database table). The command's ``consume`` turns each table into
+an ``Outcome``; whatever fails on the way becomes a failed (or partial) entry with
+its reason, and the walk goes on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Protocol
+
+from verifydel import containers, formats
+from verifydel.containers import zip_archive
+from verifydel.core.coverage import FAILED, PARTIAL, SCANNED, SourceResult, safe_reason
+from verifydel.core.limits import LimitExceeded
+from verifydel.core.options import ReadOptions
+from verifydel.core.table import Table
+from verifydel.core.unit import Unit, UnitFailure
+from verifydel.errors import UsageError
+from verifydel.formats.excel import xlsx
+from verifydel.pipeline.columns import text_unless_matchable
+from verifydel.sources import expand
+
+
+class Observer(Protocol):
+    """Who listens to the reading (the CLI's progress). Methods may be called from worker threads."""
+
+    def source_started(self, label: str, total_bytes: int | None) -> None: ...
+    def source_finished(self, result: SourceResult) -> None: ...
+
+
+@dataclass
+class Outcome:
+    """One entry of the coverage, and what the command made of it (matches, fingerprints...)."""
+
+    result: SourceResult
+    payload: list[Any] = field(default_factory=list)
+
+
+#: consume(table, unit) → the outcome of reading that table (the command's own work).
+Consume = Callable[[Table, Unit], Outcome]
+
+
+def top_units(sources: Sequence[str], options: ReadOptions) -> Iterator[Unit | UnitFailure]:
+    """Every source's units, each top-level unit with a budget of its own."""
+    for source in sources:
+        for item in expand(source, tables=options.tables):
+            if isinstance(item, Unit) and item.budget is None:
+                item = dataclasses.replace(item, budget=options.budget())
+            yield item
+
+
+def _failed(label: str, kind: str, error: str, size: int | None = None) -> Outcome:
+    return Outcome(SourceResult(path=label, kind=kind, status=FAILED, error=error, bytes=size))
+
+
+def _tell(observer: Observer | None, outcomes: list[Outcome]) -> list[Outcome]:
+    if observer:
+        for o in outcomes:
+            observer.source_finished(o.result)
+    return outcomes
+
+
+def _open_tables(unit: Unit, options: ReadOptions) -> list[Table]:
+    tables = unit.opener() if unit.opener is not None else formats.open_tables(unit, encoding=options.encoding)
+    if not options.free_text:
+        return tables
+    return text_unless_matchable(tables, unit, mapping=options.mapping, encoding=options.encoding)
+
+
+def _read_tables(
+    unit: Unit, tables: list[Table], consume: Consume, observer: Observer | None
+) -> list[Outcome]:
+    outcomes = [consume(t, unit) for t in tables]
+    if not outcomes:  # a workbook with no sheet: still accounted for
+        outcomes = [Outcome(SourceResult(path=unit.label, kind=unit.kind, status=SCANNED))]
+    for o in outcomes:
+        o.result.bytes = unit.size if len(outcomes) == 1 else None
+    return _tell(observer, outcomes)
+
+
+def read_unit(
+    unit: Unit, options: ReadOptions, consume: Consume, observer: Observer | None = None
+) -> list[Outcome]:
+    """The outcomes of one unit: one per table, or a container's own entry and its members'."""
+    if observer:
+        observer.source_started(unit.label, unit.size)
+    handler = None
+    if unit.opener is None and not formats.reads_whole(unit):
+        handler = containers.detect(unit)
+    if handler is not None:
+        return _read_container(unit, handler, options, consume, observer)
+    try:
+        tables = _open_tables(unit, options)
+    except UsageError:
+        raise  # the options are wrong, not the source: nothing can be read
+    except Exception as exc:  # noqa: BLE001 - a reader's failure ends this source, not the run
+        return _tell(observer, [_failed(unit.label, unit.kind, safe_reason(exc), unit.size)])
+    return _read_tables(unit, tables, consume, observer)
+
+
+def _members(unit: Unit, handler: ModuleType, options: ReadOptions) -> Iterator[Unit | UnitFailure]:
+    """The members of a container; a workbook with other members is read as a workbook first."""
+    if handler is zip_archive and xlsx.layout(unit.path) is xlsx.Layout.WITH_MEMBERS:
+        yield dataclasses.replace(unit, opener=lambda: xlsx.open_tables(unit, None), kind=xlsx.KIND)  # type: ignore[arg-type]
+        yield from zip_archive.members(unit, options.limits, skip=xlsx.is_workbook_part)
+        return
+    yield from handler.members(unit, options.limits)
+
+
+def _read_container(
+    unit: Unit, handler: ModuleType, options: ReadOptions, consume: Consume, observer: Observer | None
+) -> list[Outcome]:
+    """The container's own entry (its coverage: scanned, or partial with the limit hit), then its members'."""
+    own = SourceResult(path=unit.label, kind=handler.KIND, status=SCANNED, bytes=unit.size)
+    outcomes = [Outcome(own)]
+    last = 0  # where the outcomes of the last member unit start
+    try:
+        if unit.depth >= options.limits.max_depth:
+            raise LimitExceeded("depth", f"more than {options.limits.max_depth} nested containers")
+        for member in _members(unit, handler, options):
+            cut = outcomes[last].result  # the last member's (first) entry
+            if isinstance(member, containers.MemberCut) and member.follows and cut.path == member.label:
+                # that member was cut short by a limit: partial (failed if nothing was read), never clean
+                cut.status = FAILED if cut.status == FAILED else PARTIAL
+                cut.error = member.error if cut.error is None else f"{member.error}; {cut.error}"
+                continue
+            if isinstance(member, UnitFailure):
+                outcomes += _tell(observer, [_failed(member.label, member.kind, member.error)])
+                continue
+            last = len(outcomes)
+            outcomes += read_unit(member, options, consume, observer)
+    except UsageError:
+        raise  # the options are wrong (or the command refuses what it read): stop
+    except Exception as exc:  # noqa: BLE001 - recorded; what was read before stays scanned
+        own.status = PARTIAL if len(outcomes) > 1 else FAILED
+        own.error = safe_reason(exc)
+    _tell(observer, [outcomes[0]])
+    return outcomes
+
+
+def read(
+    sources: Sequence[str],
+    options: ReadOptions,
+    consume: Consume,
+    observer: Observer | None = None,
+    *,
+    jobs: int = 1,
+) -> list[Outcome]:
+    """Every source's outcomes, in source order (``jobs`` top-level units read at once)."""
+    work = list(top_units(sources, options))
+
+    def run(item: Unit | UnitFailure) -> list[Outcome]:
+        if isinstance(item, UnitFailure):
+            return _tell(observer, [_failed(item.label, item.kind, item.error)])
+        return read_unit(item, options, consume, observer)
+
+    if jobs > 1 and len(work) > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            per_unit = list(pool.map(run, work))
+    else:
+        per_unit = [run(item) for item in work]
+    return [o for group in per_unit for o in group]
