@@ -130,7 +130,8 @@ def test_a_lock_held_by_the_broker_is_cut_by_the_lock_timeout(
     pg_uri: str, pg_schema: tuple[str, object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     schema, admin = pg_schema
-    admin.execute(f'CREATE TABLE "{schema}".locked (id int PRIMARY KEY, "氏名" text)')  # type: ignore[attr-defined]
+    run = admin.execute  # type: ignore[attr-defined]
+    run(f'CREATE TABLE "{schema}".locked (id int PRIMARY KEY, "氏名" text)')
     monkeypatch.setattr(postgresql, "DEFAULT_LIMITS", SessionLimits(lock_seconds=1))
     with psycopg.connect(pg_uri) as holder:  # a transaction, left open while we scan
         holder.execute(f'LOCK TABLE "{schema}".locked IN ACCESS EXCLUSIVE MODE')
@@ -152,7 +153,8 @@ def test_an_idle_transaction_is_ended_by_the_server_and_reported(
     )
     [unit] = expand(_with_tables(pg_uri, f"{schema}.many"))
     limits = SessionLimits(idle_in_transaction_seconds=1)
-    table = postgresql.open_table(parse_uri(pg_uri), unit.opener.args[2], unit.label, 10, limits=limits)  # type: ignore[attr-defined]
+    ref = unit.opener.args[2]  # type: ignore[attr-defined]
+    table = postgresql.open_table(parse_uri(pg_uri), ref, unit.label, 10, limits=limits)
     assert next(table.batches).height == 10
     time.sleep(2.5)
     with pytest.raises(Exception, match="idle") as failed:
