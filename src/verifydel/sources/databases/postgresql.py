@@ -32,8 +32,8 @@ Read-only, three times over
     happens inside ``BEGIN READ ONLY``. The session also sets
     ``row_security=off`` (a table whose row-level security would hide rows from
     the inspector fails instead of looking clean), ``search_path=pg_catalog``
-    (no broker-defined function or operator is picked up by name; every name in
-    our queries is schema-qualified too) and three limits (``SessionLimits``):
+    (no broker-defined type, function or operator is picked up by name; tables
+    and catalogs in our queries are schema-qualified) and three limits (``SessionLimits``):
     ``statement_timeout`` (each FETCH of a batch), ``lock_timeout`` and
     ``idle_in_transaction_session_timeout``. These are startup options: they win
     over ``options=`` in the URI and over ``ALTER ROLE``/``ALTER DATABASE``
