@@ -16,9 +16,43 @@ from verifydel.core.headers import unique_column_names
 #: Seconds to wait for a server to accept the connection.
 CONNECT_TIMEOUT_SECONDS: Final = 10
 
+#: Seconds one statement may run on the server (PostgreSQL: each FETCH of a batch;
+#: MariaDB: every statement but the streaming read, and each wait for its rows).
+STATEMENT_TIMEOUT_SECONDS: Final = 600
+
 #: Seconds to wait for a lock a broker's transaction holds (DDL in progress) before
 #: the table is reported failed rather than hanging the scan.
-LOCK_TIMEOUT_SECONDS: Final = 60
+LOCK_TIMEOUT_SECONDS: Final = 30
+
+#: Seconds a transaction may stay idle between two batches (PostgreSQL ends the
+#: session after that): the time verifydel may spend matching one batch.
+IDLE_IN_TRANSACTION_TIMEOUT_SECONDS: Final = 600
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """How long a broker's server may keep a scan waiting, in seconds (0: no limit).
+
+    ``statement_seconds``: one statement (a broker's function that sleeps or loops is
+    cut there); ``lock_seconds``: waiting for a lock; ``idle_in_transaction_seconds``:
+    the pause between two batches (PostgreSQL). Each engine's ``connect``,
+    ``open_table``, ``list_tables`` and ``databases`` take ``limits=``; without it
+    the engine module's ``DEFAULT_LIMITS`` applies, read at call time.
+    """
+
+    statement_seconds: float = STATEMENT_TIMEOUT_SECONDS
+    lock_seconds: float = LOCK_TIMEOUT_SECONDS
+    idle_in_transaction_seconds: float = IDLE_IN_TRANSACTION_TIMEOUT_SECONDS
+
+    def __post_init__(self) -> None:
+        for name in ("statement_seconds", "lock_seconds", "idle_in_transaction_seconds"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be a number of seconds, 0 or more")
+
+
+def seconds(value: float) -> str:
+    """A limit as messages show it: "600 s", "1 s", "0.5 s"."""
+    return f"{value:g} s"
 
 #: Longest reason kept from a driver's message (they are one line; this is a guard).
 MAX_REASON_CHARS: Final = 300

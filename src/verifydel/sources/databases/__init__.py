@@ -74,7 +74,7 @@ def expand(source: str, tables: Sequence[str] | None = None) -> Iterator[Unit | 
     try:
         uri = parse_uri(source, tuple(tables or ()))
     except SourceError as exc:
-        label = redact_uri(source.split("?", 1)[0])
+        label = redact_uri(source)
         yield UnitFailure(label, ENGINE_OF_SCHEME.get(scheme, KIND), str(exc))
         return
     if uri.engine == "sqlite":  # a database file: read by the file's format reader

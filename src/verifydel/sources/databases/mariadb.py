@@ -19,9 +19,27 @@ Values
     (BINARY, VARBINARY, BLOB, BIT, spatial) are fetched as bytes and become their
     UTF-8 text, else "0x" + hex.
 
-Read-only
+Read-only, and limited in time
     ``SET SESSION TRANSACTION READ ONLY``, then every read inside ``START
-    TRANSACTION READ ONLY``: the server refuses INSERT, UPDATE, DELETE and DDL.
+    TRANSACTION READ ONLY``: the server refuses INSERT, UPDATE, DELETE and DDL,
+    from our statements and from any stored function a view calls (temporary
+    tables excepted; what a read-only session does not prevent is in
+    docs/databases.md). ``SessionLimits`` (``limits=`` or ``DEFAULT_LIMITS``):
+    ``max_statement_time`` (MariaDB; MySQL: ``max_execution_time``) cuts every
+    statement at ``statement_seconds`` except the streaming read of a table,
+    which lasts as long as the scan takes to match it; that read, like every
+    other, is bounded instead by the driver's read timeout, so the server may
+    keep us waiting for the next rows ``statement_seconds`` at most (a view
+    calling ``SLEEP`` or a slow function). ``lock_wait_timeout`` and
+    ``innodb_lock_wait_timeout`` are ``lock_seconds``.
+
+Errors
+    Once connected, the server's message is kept only for errors that name
+    objects (access denied, unknown table, lost connection): others, such as a
+    conversion error or a broker's ``SIGNAL`` in a view's function, may quote a
+    value and are reported by their error number. A view that cannot be
+    evaluated (error 1356: it references a dropped table, a column or function
+    it may not use) says so.
 
 URI parameters besides ``table``: ``unix_socket``, ``ssl_ca``, ``ssl_cert``,
 ``ssl_key``, ``ssl_verify_cert`` (true/false); anything else is refused.
@@ -40,11 +58,12 @@ from verifydel.core.table import BATCH_ROWS, Table
 from verifydel.core.db_tables import (
     CONNECT_HINT,
     CONNECT_TIMEOUT_SECONDS,
-    LOCK_TIMEOUT_SECONDS,
     PRIVILEGE_HINT,
+    SessionLimits,
     TableRef,
     batches,
     one_line,
+    seconds,
     table_columns,
 )
 from verifydel.sources.databases._uri import DatabaseURI, host_and_port, user_of
@@ -74,12 +93,44 @@ NET_WRITE_TIMEOUT_SECONDS: Final = 3600
 #: URI parameters passed to the driver; anything else is refused, not ignored.
 ACCEPTED_PARAMS: Final = ("unix_socket", "ssl_ca", "ssl_cert", "ssl_key", "ssl_verify_cert")
 
-_SESSION: Final = (
-    "SET SESSION TRANSACTION READ ONLY",
-    f"SET SESSION net_write_timeout = {NET_WRITE_TIMEOUT_SECONDS}",
-    f"SET SESSION lock_wait_timeout = {LOCK_TIMEOUT_SECONDS}",
-    "START TRANSACTION READ ONLY",
+#: The limits a session gets when the caller passes none (read at call time, so a
+#: caller may replace it).
+DEFAULT_LIMITS = SessionLimits()
+
+
+def _session(limits: SessionLimits, mariadb_server: bool) -> tuple[str, ...]:
+    if mariadb_server:
+        statement_limit = f"SET SESSION max_statement_time = {limits.statement_seconds:g}"
+    else:  # MySQL: milliseconds, and SELECT statements only
+        statement_limit = (
+            f"SET SESSION max_execution_time = {round(limits.statement_seconds * 1000)}"
+        )
+    # Lock waits are whole seconds, at least 1 (0 would mean "do not wait at all").
+    lock = max(1, round(limits.lock_seconds)) if limits.lock_seconds else 31536000
+    return (
+        "SET SESSION TRANSACTION READ ONLY",
+        f"SET SESSION net_write_timeout = {NET_WRITE_TIMEOUT_SECONDS}",
+        f"SET SESSION lock_wait_timeout = {lock}",
+        f"SET SESSION innodb_lock_wait_timeout = {min(lock, 1073741824)}",
+        statement_limit,
+        "START TRANSACTION READ ONLY",
+    )
+
+
+#: Errors whose message names objects only (users, hosts, databases, tables), never
+#: a value: kept in reasons. Any other message may quote a value and is not shown.
+_NAMES_ONLY_ERRORS: Final = frozenset(
+    {1044, 1045, 1049, 1142, 1143, 1146, 1227, 1792, 2003, 2005, 2006, 2013}
 )
+
+#: Errors reported by a fixed description.
+_DESCRIBED_ERRORS: Final = {
+    1356: "view could not be evaluated: error 1356 (it references a missing table, column"
+    " or function, or one its definer may not use)",
+    1644: "a stored routine raised an error (SIGNAL, error 1644); its message is not shown",
+    1205: "lock wait timeout (error 1205)",
+    1317: "the query was interrupted (error 1317)",
+}
 
 
 def quote_name(name: str) -> str:
@@ -87,7 +138,11 @@ def quote_name(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def _reason(uri: DatabaseURI, exc: Exception, doing: str) -> SourceError:
+def _reason(
+    uri: DatabaseURI, exc: Exception, doing: str, limits: SessionLimits | None = None
+) -> SourceError:
+    """A SourceError for a driver error: never the password, never a data value."""
+    limits = limits or DEFAULT_LIMITS
     code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
     message = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], str) else str(exc)
     message = one_line(uri.scrub(message)) or type(exc).__name__
@@ -95,7 +150,30 @@ def _reason(uri: DatabaseURI, exc: Exception, doing: str) -> SourceError:
         return SourceError(f"cannot connect to MariaDB: {message}", hint=CONNECT_HINT)
     if code in (1142, 1143, 1044):  # table/column/database access denied
         return SourceError(f"MariaDB refused to {doing}: {message}", hint=PRIVILEGE_HINT)
-    return SourceError(f"MariaDB failed to {doing}: {message}")
+    limit = seconds(limits.statement_seconds)
+    if code in (1969, 3024):  # max_statement_time / max_execution_time exceeded
+        described = (
+            f"statement time limit: a statement ran longer than {limit}"
+            " (SessionLimits.statement_seconds)"
+        )
+    elif code == 2013 and "timed out" in message:
+        described = (
+            f"no answer from the server for {limit} (SessionLimits.statement_seconds):"
+            " a view's function or a slow query kept it busy"
+        )
+    elif code == 1205 or (code == 1317 and "lock" in message.lower()):
+        described = (
+            f"lock wait timeout: waited {seconds(limits.lock_seconds)} for a lock another"
+            " session holds (SessionLimits.lock_seconds)"
+        )
+    elif code in _DESCRIBED_ERRORS:
+        described = _DESCRIBED_ERRORS[code]
+    elif code in _NAMES_ONLY_ERRORS:
+        described = message
+    else:
+        number = f"error {code}" if code is not None else type(exc).__name__
+        described = f"{number}; the server's message is not shown, it may quote a value"
+    return SourceError(f"MariaDB failed to {doing}: {described}")
 
 
 def _driver_options(uri: DatabaseURI) -> dict[str, Any]:
@@ -112,10 +190,19 @@ def _driver_options(uri: DatabaseURI) -> dict[str, Any]:
     return options
 
 
-def connect(uri: DatabaseURI, database: str | None = None) -> pymysql.Connection:
-    """A read-only session on ``database`` (default: the URI's), in a read-only transaction."""
+def _is_mariadb(conn: pymysql.Connection) -> bool:
+    return "mariadb" in (conn.get_server_info() or "").lower()
+
+
+def connect(
+    uri: DatabaseURI, database: str | None = None, *, limits: SessionLimits | None = None
+) -> pymysql.Connection:
+    """A read-only session on ``database`` (default: the URI's), in a read-only
+    transaction, with ``limits`` (default: ``DEFAULT_LIMITS``)."""
+    limits = limits or DEFAULT_LIMITS
     options = _driver_options(uri)
     host, port = host_and_port(uri, DEFAULT_PORT)
+    wait = limits.statement_seconds or None  # the longest wait for the server, per read
     try:
         conn = pymysql.connect(
             host=host,
@@ -125,39 +212,43 @@ def connect(uri: DatabaseURI, database: str | None = None) -> pymysql.Connection
             database=database if database is not None else uri.database,
             charset="utf8mb4",
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            read_timeout=wait,
+            write_timeout=wait,
             autocommit=True,
             program_name="verifydel",
             **options,
         )
     except pymysql.Error as exc:
-        raise _reason(uri, exc, "connect") from None
+        raise _reason(uri, exc, "connect", limits) from None
     try:
         with conn.cursor() as cursor:
-            for statement in _SESSION:
+            for statement in _session(limits, _is_mariadb(conn)):
                 cursor.execute(statement)
     except pymysql.Error as exc:
         conn.close()
-        raise _reason(uri, exc, "start a read-only session") from None
+        raise _reason(uri, exc, "start a read-only session", limits) from None
     return conn
 
 
-def databases(uri: DatabaseURI) -> list[str]:
+def databases(uri: DatabaseURI, *, limits: SessionLimits | None = None) -> list[str]:
     """Every database the user can see except the system ones (for a URI that names none)."""
-    conn = connect(uri)
+    conn = connect(uri, limits=limits)
     try:
         with conn.cursor() as cursor:
             cursor.execute("SHOW DATABASES")
             names = [name for (name,) in cursor.fetchall()]
     except pymysql.Error as exc:
-        raise _reason(uri, exc, "list databases") from None
+        raise _reason(uri, exc, "list databases", limits) from None
     finally:
         conn.close()
     return sorted(name for name in names if name.lower() not in SYSTEM_DATABASES)
 
 
-def list_tables(uri: DatabaseURI, database: str) -> list[TableRef]:
+def list_tables(
+    uri: DatabaseURI, database: str, *, limits: SessionLimits | None = None
+) -> list[TableRef]:
     """Every table and view of ``database``, by name (code points)."""
-    conn = connect(uri, database)
+    conn = connect(uri, database, limits=limits)
     try:
         with conn.cursor() as cursor:
             cursor.execute(
@@ -167,7 +258,7 @@ def list_tables(uri: DatabaseURI, database: str) -> list[TableRef]:
             )
             rows = cursor.fetchall()
     except pymysql.Error as exc:
-        raise _reason(uri, exc, "list tables") from None
+        raise _reason(uri, exc, "list tables", limits) from None
     finally:
         conn.close()
     return [
@@ -177,7 +268,9 @@ def list_tables(uri: DatabaseURI, database: str) -> list[TableRef]:
     ]
 
 
-def _query(ref: TableRef, columns: list[tuple[str, bool]], primary_key: list[str]) -> str:
+def _query(
+    ref: TableRef, columns: list[tuple[str, bool]], primary_key: list[str], mariadb_server: bool
+) -> str:
     values = ", ".join(
         quote_name(name) if is_binary else f"CAST({quote_name(name)} AS CHAR)"
         for name, is_binary in columns
@@ -187,12 +280,37 @@ def _query(ref: TableRef, columns: list[tuple[str, bool]], primary_key: list[str
     # Sort keys are qualified, so they name the table's columns, never an output column.
     keys = ", ".join(f"{table}.{quote_name(name)}" for name in primary_key)
     order = f" ORDER BY {keys}" if keys else ""
-    return f"SELECT {values} FROM {table}{history}{order}"
+    # The streaming read lasts as long as matching takes: no statement limit on it (the
+    # driver's read timeout still bounds every wait for its rows).
+    select = f"{values} FROM {table}{history}{order}"
+    if mariadb_server:
+        return f"SET STATEMENT max_statement_time = 0 FOR SELECT {select}"
+    return f"SELECT /*+ MAX_EXECUTION_TIME(0) */ {select}"
 
 
-def open_table(uri: DatabaseURI, ref: TableRef, label: str, batch_rows: int = BATCH_ROWS) -> Table:
+def _why_no_columns(conn: pymysql.Connection, ref: TableRef) -> SourceError:
+    """Why information_schema lists no column: a view that cannot be evaluated lists
+    none (the server only warns there), so the relation is asked for directly."""
+    with conn.cursor() as probe:
+        probe.execute(
+            f"SELECT 1 FROM {quote_name(ref.schema)}.{quote_name(ref.name)} LIMIT 0"
+        )  # raises the real reason: 1356 (view), 1146 (gone), 1142 (denied)
+    return SourceError(
+        "no column of the table is visible to the inspector's user", hint=PRIVILEGE_HINT
+    )
+
+
+def open_table(
+    uri: DatabaseURI,
+    ref: TableRef,
+    label: str,
+    batch_rows: int = BATCH_ROWS,
+    *,
+    limits: SessionLimits | None = None,
+) -> Table:
     """The table as one Table whose batches stream from an unbuffered (SSCursor) query."""
-    conn = connect(uri, ref.database)
+    limits = limits or DEFAULT_LIMITS
+    conn = connect(uri, ref.database, limits=limits)
     try:
         with conn.cursor() as meta:
             meta.execute(
@@ -210,18 +328,15 @@ def open_table(uri: DatabaseURI, ref: TableRef, label: str, batch_rows: int = BA
             )
             primary_key = [name for (name,) in meta.fetchall()]
         if not columns:
-            raise SourceError(
-                "the table no longer exists", hint="run the scan again to list tables afresh"
-            )
+            raise _why_no_columns(conn, ref)
         cursor = conn.cursor(pymysql.cursors.SSCursor)
-        cursor.execute(_query(ref, columns, primary_key))
+        cursor.execute(_query(ref, columns, primary_key, _is_mariadb(conn)))
     except pymysql.Error as exc:
         conn.close()
-        raise _reason(uri, exc, "read the table") from None
+        raise _reason(uri, exc, "read the table", limits) from None
     except BaseException:
         conn.close()
         raise
-
     def close() -> None:
         # pymysql would read every unread row to the end (on cursor close, or when its
         # result is collected): mark the result done instead, and close the connection,
@@ -238,7 +353,7 @@ def open_table(uri: DatabaseURI, ref: TableRef, label: str, batch_rows: int = BA
         lambda: cursor.fetchmany(batch_rows),
         names,
         [is_binary for _, is_binary in columns],
-        lambda exc: _reason(uri, exc, "read the table"),
+        lambda exc: _reason(uri, exc, "read the table", limits),
         close,
         pymysql.Error,
     )
