@@ -18,7 +18,7 @@ from verifydel.exitcodes import ExitCode
 from verifydel.scan import LoadedPack, scan
 from verifydel.sources import expand
 from verifydel.sources.databases import postgresql
-from verifydel.sources.databases._common import SessionLimits
+from verifydel.core.db_tables import SessionLimits
 from verifydel.sources.databases._uri import parse_uri
 
 pytestmark = pytest.mark.postgres
