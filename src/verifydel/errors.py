@@ -28,6 +28,10 @@ class UsageError(VerifydelError):
     """Bad arguments or options (exit 2 at the CLI)."""
 
 
+class OutputError(VerifydelError):
+    """A report or pack could not be written (full disk, missing folder): nothing partial is left."""
+
+
 # --- keys and packs -------------------------------------------------------
 class KeyFileError(VerifydelError):
     """The key file is missing, unreadable or malformed."""

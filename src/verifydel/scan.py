@@ -58,6 +58,7 @@ class LoadedPack:
             records=self.header.records,
             normalisation=self.header.normalisation,
             format=self.header.format,
+            id_column_personal=bool(self.header.extra.get("id_column_personal")),
         )
 
 

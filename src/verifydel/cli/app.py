@@ -5,10 +5,13 @@ This is the one place that turns exceptions into messages and exit codes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import click
@@ -30,6 +33,34 @@ def fail(message: str, code: ExitCode) -> None:
     sys.exit(int(code))
 
 
+@contextlib.contextmanager
+def _cleanup_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM end the command at once, and no temporary file survives it.
+
+    Members spooled, decompressed or decrypted (``--password``) and transcoded copies
+    are removed; the exit code is 4 (deletion not confirmed: the scan did not finish).
+    In-process callers (tests) get their handlers back afterwards.
+    """
+    from verifydel.core import tempfiles
+
+    def stop(signum: int, frame: object) -> None:
+        tempfiles.remove_all(closing=True)
+        name = signal.Signals(signum).name
+        os.write(2, f"verifydel: interrupted ({name}): stopped, temporary files removed\n".encode())
+        os._exit(int(ExitCode.INCOMPLETE))
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        tempfiles.remove_all()
+
+
 def handle_errors(fn: F) -> F:
     """Library errors → a clear message and exit 2; anything else is a bug → exit 1.
 
@@ -40,7 +71,8 @@ def handle_errors(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            with _cleanup_on_signals():
+                return fn(*args, **kwargs)
         except VerifydelError as exc:
             fail(str(exc), ExitCode.CANNOT_START)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):

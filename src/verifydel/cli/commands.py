@@ -21,6 +21,7 @@ from verifydel.cli.options import (
     table_option,
 )
 from verifydel.cli.progress import ObserverProgress
+from verifydel.errors import OutputError
 from verifydel.exitcodes import ExitCode, scan_exit_code
 from verifydel.fingerprint.keys import generate_secret, read_key, write_key
 
@@ -39,7 +40,8 @@ def keygen(keyfile: Path) -> None:
 @click.argument("leaked", nargs=-1, required=True)
 @key_option
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The pack to write.")
-@click.option("--id-column", default=None, metavar="COL", help="The leaked set's record id column (default: row number).")
+@click.option("--id-column", default=None, metavar="COL", help="The leaked set's record id column (default: row number). Never a personal field.")
+@click.option("--allow-personal-id", is_flag=True, help="Accept an --id-column that holds a personal field (the pack and every report say so).")
 @map_option
 @encoding_option
 @table_option
@@ -51,6 +53,7 @@ def fingerprint(
     key_path: Path,
     out: Path,
     id_column: str | None,
+    allow_personal_id: bool,
     maps: tuple[str, ...],
     encoding: str | None,
     tables: tuple[str, ...],
@@ -81,6 +84,7 @@ def fingerprint(
             secret,
             out,
             id_column=id_column,
+            allow_personal_id=allow_personal_id,
             options=options,
             progress=progress.simple_advance,
         )
@@ -163,7 +167,7 @@ def scan(
     Exit 0 clean, 3 found, 4 not confirmed (a source could not be scanned completely),
     2 could not start, 1 internal error.
     """
-    from verifydel.report.html_report import render_html
+    from verifydel.report.html_report import write_html
     from verifydel.report.json_report import write_json
     from verifydel.report.terminal import render_summary
     from verifydel.scan import ScanOptions, load_pack
@@ -183,13 +187,21 @@ def scan(
     console = stderr_console()
     with ObserverProgress(console) as progress:
         report = run_scan(sources, pack, options, observer=progress)
-    if json_path:
-        write_json(report, json_path, show_values=show_values)
-    if html_path:
-        html_path.write_text(render_html(report, show_values=show_values), encoding="utf-8")
+    code = scan_exit_code(matches=report.matches.height, incomplete_sources=report.incomplete_sources)
+    lost = []
+    for path, render in ((json_path, write_json), (html_path, write_html)):
+        if path:
+            try:
+                render(report, path, show_values=show_values)
+            except OutputError as exc:
+                lost.append(str(exc))
     if not quiet:
         render_summary(report, console)
-    code = scan_exit_code(matches=report.matches.height, incomplete_sources=report.incomplete_sources)
+    if lost:
+        # The verdict stands; a clean verdict without its evidence is not a clean result.
+        for message in lost:
+            click.echo(f"verifydel: error: {message}; the report was not written", err=True)
+        code = ExitCode.FOUND if code == ExitCode.FOUND else ExitCode.INCOMPLETE
     sys.exit(int(code))
 
 

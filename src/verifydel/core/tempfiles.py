@@ -23,6 +23,7 @@ PREFIX: Final = "verifydel-"
 
 _live: set[str] = set()
 _lock = threading.Lock()
+_closed = False  # set by remove_all(closing=True): the process is going, no new file
 
 
 def _reason(exc: OSError) -> str:
@@ -32,14 +33,16 @@ def _reason(exc: OSError) -> str:
 def new_private_file(suffix: str = "") -> tuple[int, Path]:
     """A new empty file readable by its owner only, open for writing: (fd, path). Registered
     until ``discard``; raises SourceError (with what to do) when the folder refuses it."""
-    try:
-        fd, name = tempfile.mkstemp(prefix=PREFIX, suffix=suffix)
-    except OSError as exc:
-        raise SourceError(
-            f"cannot create a temporary file: {_reason(exc)}",
-            hint="point TMPDIR at a folder verifydel may write to",
-        ) from None
     with _lock:
+        if _closed:
+            raise SourceError("verifydel is stopping: no new temporary file")
+        try:
+            fd, name = tempfile.mkstemp(prefix=PREFIX, suffix=suffix)
+        except OSError as exc:
+            raise SourceError(
+                f"cannot create a temporary file: {_reason(exc)}",
+                hint="point TMPDIR at a folder verifydel may write to",
+            ) from None
         _live.add(name)
     return fd, Path(name)
 
@@ -70,11 +73,14 @@ def live_files() -> list[str]:
         return sorted(_live)
 
 
-def remove_all() -> None:
-    """Remove every temporary file still registered: called on SIGINT/SIGTERM and at exit."""
+def remove_all(*, closing: bool = False) -> None:
+    """Remove every temporary file still registered: called on SIGINT/SIGTERM and at exit.
+    ``closing``: no new file may be made after this (the process is going)."""
+    global _closed
     with _lock:
         names = list(_live)
         _live.clear()
+        _closed = _closed or closing
     for name in names:
         with contextlib.suppress(OSError):
             os.unlink(name)

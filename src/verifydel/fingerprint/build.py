@@ -66,6 +66,7 @@ def _fingerprint_table(
     id_column: str | None,
     threads: int,
     progress: Progress | None,
+    allow_personal_id: bool = False,
 ) -> tuple[_Part, dict[str, list[str]]]:
     """Every batch of ``table`` normalised and hashed, in order."""
     chosen = ChosenColumns()
@@ -84,7 +85,7 @@ def _fingerprint_table(
         checked_once = False
         for item in numbered_batches(table, options.mapping, chosen):
             if not checked_once:
-                _check_columns(table, chosen, id_column)
+                _check_columns(table, chosen, id_column, allow_personal_id)
                 checked_once = True
             yield item
 
@@ -98,9 +99,25 @@ def _fingerprint_table(
     return part, dict(chosen.fields)
 
 
-def _check_columns(table: Table, chosen: ChosenColumns, id_column: str | None) -> None:
+def _check_columns(
+    table: Table, chosen: ChosenColumns, id_column: str | None, allow_personal_id: bool
+) -> None:
+    """A leaked table must say clearly which columns are which: a --map column that is not
+    there, an id column that holds personal values (record ids reach every report) or no
+    phone/address column stops the build."""
+    missing = [n for n in chosen.notes if n.startswith("--map ")]
+    if missing:
+        raise UsageError(f"{table.label}: {missing[0]}", hint="check the header; --map FIELD=COL names a column")
     if id_column is not None and id_column not in table.columns:
         raise UsageError(f"--id-column {id_column!r} is not a column of {table.label}")
+    personal = [f for f, cols in chosen.fields.items() if id_column in cols]
+    if personal and not allow_personal_id:
+        raise UsageError(
+            f"--id-column {id_column!r} holds the {personal[0]} field of {table.label}: record ids "
+            "appear in every report, so they must not be personal values",
+            hint="name a customer-number column, leave --id-column out (row numbers), or give "
+            "--allow-personal-id (the pack and every report then say so)",
+        )
     if not chosen.matchable:
         raise UsageError(
             f"no phone or address column found in {table.label}",
@@ -134,6 +151,7 @@ def build_pack(
     progress: Progress | None = None,
     threads: int | None = None,
     options: ReadOptions | None = None,
+    allow_personal_id: bool = False,
 ) -> BuildResult:
     """Read the leaked set with the same reader as ``scan`` (archives, compressed files,
     SQLite, dumps, live databases), normalise, hash under ``secret``, seal into ``out``.
@@ -158,7 +176,9 @@ def build_pack(
                 hint="give the leaked set as CSV, Excel, JSON Lines or Parquet",
             )
         try:
-            part, cols = _fingerprint_table(table, secret, options, id_column, threads, progress)
+            part, cols = _fingerprint_table(
+                table, secret, options, id_column, threads, progress, allow_personal_id
+            )
         except SourceError as exc:
             if isinstance(exc, UsageError):
                 raise
@@ -179,6 +199,9 @@ def build_pack(
     n = sum(p.rows for p in parts)
     if n >= 2**32:
         raise UsageError("the leaked set has more than 4 billion rows; split it into several packs")
+    personal_ids = allow_personal_id and any(
+        id_column in cols for fields in used.values() for cols in fields.values()
+    )
     record_table, entries = _combine(parts, prefixed=len(parts) > 1 and id_column is None)
     index = build_index(entries)
     present = [f for f in FIELDS if any(f in c for c in used.values())]
@@ -191,6 +214,7 @@ def build_pack(
         inputs=inputs,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         tool=f"verifydel {__version__}",
+        extra={"id_column_personal": True} if personal_ids else {},
     )
     sha = write_pack(out, header, PackContents(records=record_table, index=index), secret)
     return BuildResult(path=out, sha256=sha, header=header, columns=used)

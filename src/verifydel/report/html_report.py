@@ -238,6 +238,8 @@ def render_html(report: Report, *, show_values: bool = False) -> str:
     ]
     if report.pack.format:
         pack_items.append(("形式", _esc(report.pack.format)))
+    if report.pack.id_column_personal:
+        pack_items.append(("レコードID", "個人情報を含む (--allow-personal-id)"))
     return (
         '<!DOCTYPE html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">\n'
         '<meta http-equiv="Content-Security-Policy" '

@@ -78,6 +78,7 @@ def report_document(report: Report) -> dict[str, Any]:
             "sha256": report.pack.sha256,
             "records": report.pack.records,
             "normalisation": report.pack.normalisation,
+            **({"id_column_personal": True} if report.pack.id_column_personal else {}),
         },
         "started_at": report.started_at,
         "finished_at": report.finished_at,

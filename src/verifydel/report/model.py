@@ -46,6 +46,9 @@ class PackSummary:
     records: int
     normalisation: str
     format: str = ""
+    #: The regulator chose record ids that are personal values (fingerprint --allow-personal-id):
+    #: the report says so, since those ids appear in it.
+    id_column_personal: bool = False
 
 
 @dataclass
