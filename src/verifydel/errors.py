@@ -76,3 +76,20 @@ class FormatError(SourceError):
 
 class ColumnMappingError(UsageError):
     """A --map option names a field or column that does not exist."""
+
+
+# --- key and pack files given the wrong way ----------------------------------------------------
+class InsecureKeyFileError(KeyFileError):
+    """Group or others may read or write the key file."""
+
+
+class KeyFileIsAPackError(KeyFileError):
+    """The file given as a key is a pack (--pack and --key swapped?)."""
+
+
+class PackIsAKeyFileError(NotAPackError):
+    """The file given as a pack is a key file (--pack and --key swapped?)."""
+
+
+class SwappedPackAndKeyError(UsageError):
+    """--pack names the key file or --key names the pack."""

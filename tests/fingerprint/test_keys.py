@@ -36,6 +36,7 @@ def test_never_overwrites(tmp_path: Path) -> None:
 def test_bad_key_files_are_refused(tmp_path: Path, content: str) -> None:
     path = tmp_path / "k.key"
     path.write_text(content)
+    path.chmod(0o600)  # refused for its content, not for its mode
     with pytest.raises(KeyFileError):
         read_key(path)
 

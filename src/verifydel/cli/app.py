@@ -29,7 +29,9 @@ def stderr_console() -> Console:
 
 
 def fail(message: str, code: ExitCode) -> None:
-    click.echo(f"verifydel: error: {message}", err=True)
+    from verifydel.cli.safe_text import terminal_safe
+
+    click.echo(f"verifydel: error: {terminal_safe(message, keep=chr(10))}", err=True)
     sys.exit(int(code))
 
 

@@ -19,6 +19,7 @@ from verifydel.cli.options import (
     mapping_from,
     password_option,
     table_option,
+    refuse_swapped,
 )
 from verifydel.cli.progress import ObserverProgress
 from verifydel.errors import OutputError
@@ -100,12 +101,13 @@ def fingerprint(
 @handle_errors
 def info(pack: Path, as_json: bool) -> None:
     """Show a pack's public metadata (no key needed; never shows fingerprints)."""
-    from verifydel.fingerprint.pack import file_sha256, read_header
+    from verifydel.cli.safe_text import json_for_terminal, terminal_safe
+    from verifydel.fingerprint.pack import read_header_and_sha256
 
-    header = read_header(pack)
+    header, sha256 = read_header_and_sha256(pack)
     meta = {
         "file": str(pack),
-        "sha256": file_sha256(pack),
+        "sha256": sha256,
         "format": header.format,
         "tier": header.tier,
         "records": header.records,
@@ -119,16 +121,18 @@ def info(pack: Path, as_json: bool) -> None:
         "key_check": header.key_check,
         "inputs": header.inputs,
     }
+    # The header is read without the key: any string in it may be forged, escape codes included.
     if as_json:
-        click.echo(json.dumps(meta, ensure_ascii=False, indent=2))
+        click.echo(json_for_terminal(meta))
         return
     for k, v in meta.items():
         if k == "inputs":
             click.echo("inputs:")
             for item in v:
-                click.echo(f"  {item['name']}  {item.get('bytes', '?')} bytes  sha256 {item['sha256']}")
+                name = terminal_safe(item["name"])
+                click.echo(f"  {name}  {item.get('bytes', '?')} bytes  sha256 {terminal_safe(item['sha256'])}")
         else:
-            click.echo(f"{k}: {', '.join(v) if isinstance(v, list) else v}")
+            click.echo(terminal_safe(f"{k}: {', '.join(v) if isinstance(v, list) else v}"))
 
 
 @main.command()
@@ -173,7 +177,8 @@ def scan(
     from verifydel.scan import ScanOptions, load_pack
     from verifydel.scan import scan as run_scan
 
-    secret = read_key(key_path)
+    with refuse_swapped(pack_path, key_path):
+        secret = read_key(key_path)
     options = ScanOptions(
         mapping=mapping_from(maps),
         encoding=encoding,
@@ -183,7 +188,8 @@ def scan(
         password=password,
         limits=limits_from(limits),
     )
-    pack = load_pack(pack_path, secret)
+    with refuse_swapped(pack_path, key_path):
+        pack = load_pack(pack_path, secret)
     console = stderr_console()
     with ObserverProgress(console) as progress:
         report = run_scan(sources, pack, options, observer=progress)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from verifydel.columns import parse_map_options
+from verifydel.errors import KeyFileIsAPackError, PackIsAKeyFileError, SwappedPackAndKeyError, UsageError
 
 
 def map_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -22,11 +24,30 @@ def map_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def _check_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An unknown --encoding is a usage error (exit 2) before anything is read, not a failure per source."""
+    from verifydel.decoders import canonical_encoding
+
+    if value is None:
+        return None
+    try:
+        canonical_encoding(value)
+    except UsageError:
+        raise click.BadParameter(
+            f"{value!r} is not a text encoding Python knows; "
+            "useful ones: utf-8, cp932 (Shift_JIS as Windows writes it), euc_jp, utf-16",
+            ctx=ctx,
+            param=param,
+        ) from None
+    return value
+
+
 def encoding_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--encoding",
         default=None,
         metavar="ENC",
+        callback=_check_encoding,
         help="Text encoding of the files (utf-8, cp932, euc_jp, utf-16). Default: detected per file.",
     )(fn)
 
@@ -127,3 +148,20 @@ def limits_from(kwargs: dict[str, Any]) -> Any:
         max_members=kwargs.pop("max_members"),
         max_seconds=kwargs.pop("max_seconds"),
     )
+
+
+@contextmanager
+def refuse_swapped(pack_path: Path, key_path: Path) -> Iterator[None]:
+    """A pack given as --key, or a key file as --pack: say so (exit 2) instead of a decoding error."""
+    try:
+        yield
+    except KeyFileIsAPackError:
+        raise SwappedPackAndKeyError(
+            f"--pack and --key seem swapped: --key {key_path} is a verifydel pack",
+            hint=f"give the pack as --pack and the key file as --key (--pack {key_path} --key ...)",
+        ) from None
+    except PackIsAKeyFileError:
+        raise SwappedPackAndKeyError(
+            f"--pack and --key seem swapped: --pack {pack_path} is a verifydel key file, not a pack",
+            hint="give the .vdpack file as --pack and the key file as --key",
+        ) from None

@@ -18,7 +18,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from verifydel.errors import KeyFileError
+from verifydel.errors import InsecureKeyFileError, KeyFileError, KeyFileIsAPackError, VerifydelError
 
 KEY_FILE_PREFIX = "verifydel-key-v1"
 SECRET_BYTES = 32  # 256 bits
@@ -83,13 +83,93 @@ def write_key(path: Path, secret: Secret, *, overwrite: bool = False) -> None:
         fh.write(f"{KEY_FILE_PREFIX} {secret.material.hex()}\n")
 
 
-def read_key(path: Path) -> Secret:
+#: The longest key file read: ``verifydel-key-v1 <64 hex>\n`` is 82 bytes; room for CRLF,
+#: trailing blanks and a longer secret, never an unbounded read.
+KEY_FILE_MAX_BYTES = 1024
+#: The first bytes of a pack (``verifydel.fingerprint.pack.MAGIC``): a key file never starts so.
+_PACK_MAGIC = b"\x89VDPACK\n"
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def open_regular_file(path: Path, error: type[VerifydelError], what: str) -> int:
+    """A read-only descriptor of ``path``, which must be a regular file (symlinks to one are fine).
+
+    A FIFO, a device (``/dev/zero``), a socket or a folder raises ``error`` without
+    blocking and without reading: the path is checked before it is opened (opening a
+    device may have effects), opened non-blocking (a FIFO would wait for a writer) and
+    checked again on the descriptor (the path may have changed in between).
+    """
+    not_regular = error(
+        f"{what} {path} is not a regular file (a folder, FIFO, device or socket)",
+        hint=f"give the {what} itself, as an ordinary file",
+    )
     try:
-        text = path.read_text(encoding="ascii")
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise not_regular
+        fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
-        raise KeyFileError(f"key file {path} not found", hint="give the file `verifydel keygen` wrote") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KeyFileError(f"cannot read key file {path}: {exc}") from None
+        raise error(f"{what} {path} not found", hint=f"check the path of the {what}") from None
+    except OSError as exc:
+        raise error(f"cannot open {what} {path}: {exc.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise not_regular
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _read_bounded(fd: int, limit: int) -> bytes:
+    """At most ``limit`` bytes of the file (fewer at its end)."""
+    chunks: list[bytes] = []
+    got = 0
+    while got < limit:
+        chunk = os.read(fd, limit - got)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _refuse_shared(path: Path, mode: int) -> None:
+    """Group or others may read or write the key: anyone on the machine could open every pack."""
+    if os.name == "nt":  # no POSIX modes to check
+        return
+    if stat.S_IMODE(mode) & 0o066:
+        raise InsecureKeyFileError(
+            f"key file {path} can be read or written by other users (mode {stat.S_IMODE(mode):04o})",
+            hint=f"make it private with `chmod 600 {path}`, then run again",
+        )
+
+
+def read_key(path: Path) -> Secret:
+    """The secret in key file ``path``: a small, private, regular file as `keygen` writes it."""
+    path = Path(path)
+    fd = open_regular_file(path, KeyFileError, "key file")
+    try:
+        mode = os.fstat(fd).st_mode
+        raw = _read_bounded(fd, KEY_FILE_MAX_BYTES + 1)
+    except OSError as exc:
+        raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if raw.startswith(_PACK_MAGIC):
+        raise KeyFileIsAPackError(
+            f"{path} is a verifydel pack, not a key file", hint="give the file `verifydel keygen` wrote as --key"
+        )
+    if len(raw) > KEY_FILE_MAX_BYTES:
+        raise KeyFileError(
+            f"{path} is too large to be a verifydel key file (a key file is under {KEY_FILE_MAX_BYTES} bytes)",
+            hint="give the file `verifydel keygen` wrote",
+        )
+    _refuse_shared(path, mode)
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        text = ""
     parts = text.split()
     if len(parts) != 2 or parts[0] != KEY_FILE_PREFIX:
         raise KeyFileError(f"{path} is not a verifydel key file", hint="give the file `verifydel keygen` wrote")

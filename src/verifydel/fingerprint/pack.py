@@ -32,16 +32,29 @@ import polars as pl
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from verifydel.errors import NotAPackError, TamperedPackError, UnsupportedPackVersionError, WrongKeyError
-from verifydel.fingerprint.keys import Secret
+from verifydel.errors import (
+    NotAPackError,
+    PackIsAKeyFileError,
+    TamperedPackError,
+    UnsupportedPackVersionError,
+    WrongKeyError,
+)
+from verifydel.fingerprint.header_checks import (
+    MAX_HEADER_BYTES,
+    MAX_SEGMENT_BYTES,
+    check_header_fields,
+    parse_header_json,
+    shown,
+)
+from verifydel.fingerprint.keys import KEY_FILE_PREFIX, Secret, open_regular_file
 
 MAGIC = b"\x89VDPACK\n"
 PACK_FORMAT = "verifydel-pack/1"
 TIER_FULL = "full"
 CIPHER = "AES-256-GCM"
 SEGMENT_BYTES = 4 << 20
-MAX_HEADER_BYTES = 1 << 20
 _TAG = 16
+_HINT = "ask the regulator for a fresh copy"
 _LEN = struct.Struct("<I")
 
 
@@ -87,32 +100,32 @@ class PackHeader:
         return json.dumps(d, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
     @classmethod
-    def from_json(cls, raw: bytes) -> PackHeader:
-        try:
-            d = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise TamperedPackError("the pack header is damaged", hint="ask the regulator for a fresh copy") from None
-        if not isinstance(d, dict):
-            raise TamperedPackError("the pack header is damaged", hint="ask the regulator for a fresh copy")
+    def from_json(cls, raw: bytes, file_size: int | None = None) -> PackHeader:
+        """The header of a pack file, every field checked for type and bounds before any use.
+
+        The header is read before anything is authenticated (``info`` has no key), so
+        it is hostile until proven otherwise: bounded JSON, no NaN, no 1000-digit
+        numbers, no nesting deep enough to exhaust the stack. ``file_size`` bounds the
+        record count (each record takes bytes of the file).
+        """
+        d = parse_header_json(raw)
         fmt = d.get("format")
+        if not isinstance(fmt, str):
+            raise TamperedPackError("the pack header is damaged: field 'format' is missing or not text", hint=_HINT)
         if fmt != PACK_FORMAT:
             raise UnsupportedPackVersionError(
-                f"pack format {fmt!r} is not one this verifydel reads ({PACK_FORMAT})",
+                f"pack format {shown(fmt)} is not one this verifydel reads ({PACK_FORMAT})",
                 hint="upgrade verifydel or ask for a pack in a supported format",
             )
         if d.get("tier") != TIER_FULL or d.get("cipher") != CIPHER:
             raise UnsupportedPackVersionError(
-                f"pack tier {d.get('tier')!r} / cipher {d.get('cipher')!r} is not supported by this verifydel"
+                f"pack tier {shown(d.get('tier'))} / cipher {shown(d.get('cipher'))} "
+                "is not supported by this verifydel"
             )
+        check_header_fields(d, file_size)
         known = set(cls.__dataclass_fields__) - {"extra"}
-        try:
-            kwargs = {k: d[k] for k in known if k in d}
-            header = cls(**kwargs, extra={k: v for k, v in d.items() if k not in known})
-            if not isinstance(header.records, int) or not isinstance(header.segment_bytes, int):
-                raise TypeError
-        except TypeError:
-            raise TamperedPackError("the pack header is incomplete", hint="ask the regulator for a fresh copy") from None
-        return header
+        kwargs = {k: d[k] for k in known if k in d}
+        return cls(**kwargs, extra={k: v for k, v in d.items() if k not in known})
 
 
 def _aad(header_digest: bytes, index: int, last: bool) -> bytes:
@@ -302,31 +315,48 @@ def write_pack(path: Path, header: PackHeader, contents: PackContents, secret: S
 
 
 # --- read ------------------------------------------------------------------------------------
+def _open_pack(path: Path) -> BinaryIO:
+    """The pack file, unbuffered; a regular file only (a FIFO or device is refused, never read)."""
+    fd = open_regular_file(Path(path), NotAPackError, "pack")
+    return os.fdopen(fd, "rb", buffering=0)
+
+
 def _read_preamble(fh: BinaryIO, path: Path) -> tuple[PackHeader, bytes]:
     magic = fh.read(len(MAGIC))
     if magic != MAGIC:
+        if (magic + fh.read(len(KEY_FILE_PREFIX) - len(magic))).startswith(KEY_FILE_PREFIX.encode()):
+            raise PackIsAKeyFileError(
+                f"{path} is a verifydel key file, not a pack", hint="give the .vdpack file as the pack"
+            )
         raise NotAPackError(f"{path} is not a verifydel pack", hint="give the .vdpack file `verifydel fingerprint` wrote")
     raw_len = fh.read(4)
     if len(raw_len) != 4:
-        raise TamperedPackError(f"{path} is truncated", hint="ask the regulator for a fresh copy")
+        raise TamperedPackError(f"{path} is truncated", hint=_HINT)
     (hlen,) = _LEN.unpack(raw_len)
     if hlen > MAX_HEADER_BYTES:
-        raise TamperedPackError(f"{path} has a damaged header", hint="ask the regulator for a fresh copy")
+        raise TamperedPackError(f"{path} has a damaged header", hint=_HINT)
     raw = fh.read(hlen)
     if len(raw) != hlen:
-        raise TamperedPackError(f"{path} is truncated", hint="ask the regulator for a fresh copy")
-    return PackHeader.from_json(raw), MAGIC + raw_len + raw
+        raise TamperedPackError(f"{path} is truncated", hint=_HINT)
+    file_size = os.fstat(fh.fileno()).st_size
+    return PackHeader.from_json(raw, file_size=file_size), MAGIC + raw_len + raw
 
 
 def read_header(path: Path) -> PackHeader:
     """The public metadata, without the key (for `verifydel info`)."""
-    try:
-        with open(path, "rb") as fh:
-            return _read_preamble(fh, path)[0]
-    except FileNotFoundError:
-        raise NotAPackError(f"pack {path} not found", hint="check the --pack path") from None
-    except IsADirectoryError:
-        raise NotAPackError(f"{path} is a folder, not a pack") from None
+    with _open_pack(path) as fh:
+        return _read_preamble(fh, path)[0]
+
+
+def read_header_and_sha256(path: Path) -> tuple[PackHeader, str]:
+    """The public metadata and the SHA-256 of the whole file, read through one descriptor."""
+    with _open_pack(path) as fh:
+        header = _read_preamble(fh, path)[0]
+        fh.seek(0)
+        h = hashlib.sha256()
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return header, h.hexdigest()
 
 
 def _segments(fh: BinaryIO, path: Path, end: int, max_sealed: int) -> Iterator[tuple[memoryview, bool]]:
@@ -372,10 +402,7 @@ def read_pack(
         f"{path} failed authentication: it was changed or damaged after it was written",
         hint="ask the regulator for a fresh copy; do not use this pack",
     )
-    try:
-        fh = open(path, "rb", buffering=0)
-    except FileNotFoundError:
-        raise NotAPackError(f"pack {path} not found", hint="check the --pack path") from None
+    fh = _open_pack(path)
     with fh, ThreadPoolExecutor(max_workers=1) as hasher, ThreadPoolExecutor(max_workers=1) as parser:
         header, preamble = _read_preamble(fh, path)
         if header.key_check != secret.check_value():
@@ -386,18 +413,21 @@ def read_pack(
             salt, prefix = bytes.fromhex(header.salt), bytes.fromhex(header.nonce_prefix)
         except ValueError:
             raise tampered from None
-        if len(prefix) != 4 or not 0 < header.segment_bytes <= 1 << 30:
+        if len(prefix) != 4 or not 0 < header.segment_bytes <= MAX_SEGMENT_BYTES:
             raise tampered
         end = os.fstat(fh.fileno()).st_size
+        # No sealed segment is larger than what follows the preamble: the header's segment size
+        # is not authenticated yet, so buffers are never sized by it alone.
+        max_sealed = max(_TAG, min(header.segment_bytes + _TAG, end - len(preamble) - _LEN.size))
         sha = hashlib.sha256(preamble)
         digest = hashlib.sha256(preamble).digest()
         aead = AESGCM(secret.pack_key(salt))
-        payload = _Payload(keep, header.segment_bytes)
+        payload = _Payload(keep, max_sealed - _TAG)
         i, last = -1, False
         hashing: Future[None] | None = None
         parsing: Future[pl.DataFrame] | None = None
         try:
-            for i, (sealed, last) in enumerate(_segments(fh, path, end, header.segment_bytes + _TAG)):
+            for i, (sealed, last) in enumerate(_segments(fh, path, end, max_sealed)):
                 if hashing is not None:
                     hashing.result()  # one segment hashed while the next decrypts
                 hashing = hasher.submit(_hash_segment, sha, sealed)
