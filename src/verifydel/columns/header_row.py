@@ -34,20 +34,24 @@ __all__ = ["could_be_data", "personal_names", "shown_name"]
 #: 2-8-1). Over NFKC text, so full-width digits are ASCII.
 _NUMERAL: Final = r"[0-9一二三四五六七八九十]"
 _ADDRESS_VALUE: Final = (
-    rf"^(?:{PREF_ALTERNATION}).*{_NUMERAL}|{_NUMERAL}\s*(?:丁目|番地|番|号)|\d+[{DASHES}]\d+[{DASHES}]?\d*"
+    rf"^(?:{PREF_ALTERNATION}).*{_NUMERAL}"
+    rf"|{_NUMERAL}\s*(?:丁目|番地|番|号)"
+    rf"|\d+[{DASHES}]\d+[{DASHES}]?\d*"
 )
 
 _UNIQUE_SUFFIX: Final = re.compile(r"_\d+$")
 
 
 def _shapes(cells: Sequence[str | None]) -> pl.DataFrame:
-    """Per cell: ``data`` (a value no label has) and ``personal`` (a value, or a name-like non-label)."""
-    says = pl.Series([cell is not None and says_something(cell) for cell in cells], dtype=pl.Boolean)
+    """Per cell: ``data`` (a value no label has), ``personal`` (that, or a name-like non-label)."""
+    says = pl.Series([c is not None and says_something(c) for c in cells], dtype=pl.Boolean)
     v = pl.col("v")
     shapes = value_shapes(v, latest_birth_year=date.today().year - MIN_BIRTH_AGE_YEARS)
     address_value = shapes["address"] & v.str.contains(_ADDRESS_VALUE)
-    data = shapes["phone"] | shapes["email"] | shapes["postal"] | shapes["birth_date"] | address_value
-    looks_named = (shapes["name"] | shapes["kana"] | shapes["address"]) & ~pl.col("says")
+    data = (
+        shapes["phone"] | shapes["email"] | shapes["postal"] | shapes["birth_date"] | address_value
+    )
+    named = (shapes["name"] | shapes["kana"] | shapes["address"]) & ~pl.col("says")
     return (
         pl.DataFrame({"v": pl.Series(list(cells), dtype=pl.String), "says": says})
         .with_columns(
@@ -55,7 +59,7 @@ def _shapes(cells: Sequence[str | None]) -> pl.DataFrame:
         )
         .select(
             data.fill_null(False).alias("data"),
-            (data | looks_named).fill_null(False).alias("personal"),
+            (data | named).fill_null(False).alias("personal"),
         )
     )
 

@@ -1,4 +1,4 @@
-"""Column choice, the reader's last step: which columns hold which field, decided on the first batch.
+"""Column choice, the reader's last step: which columns hold which field, from the first batch.
 
 Also where a text table with no phone or address column is handed to the
 unstructured reader instead (call notes, logs, a one-column export), and where
@@ -55,8 +55,8 @@ class ChosenColumns:
 
 def shown_names(columns: Sequence[str]) -> dict[str, str]:
     """Column name → ``column_N`` for every name of ``columns`` that looks like a personal value."""
-    return {c: shown_name(i) for i, (c, personal) in enumerate(zip(columns, personal_names(columns), strict=True))
-            if personal}  # fmt: skip
+    personal = personal_names(columns)
+    return {c: shown_name(i) for i, c in enumerate(columns) if personal[i]}
 
 
 def redact(text: str, shown: Mapping[str, str]) -> str:
@@ -84,10 +84,14 @@ def header_as_data(table: Table) -> pl.DataFrame | None:
     cells = table.header_row
     if cells is None or len(cells) != len(table.columns) or not could_be_data(cells):
         return None
-    return pl.DataFrame([pl.Series(name, [cell], dtype=pl.String) for name, cell in zip(table.columns, cells, strict=True)])
+    return pl.DataFrame(
+        [pl.Series(n, [c], dtype=pl.String) for n, c in zip(table.columns, cells, strict=True)]
+    )
 
 
-def _with_header(table: Table, batches: Iterator[pl.DataFrame]) -> tuple[Iterator[pl.DataFrame], bool]:
+def _with_header(
+    table: Table, batches: Iterator[pl.DataFrame]
+) -> tuple[Iterator[pl.DataFrame], bool]:
     """``batches``, the first one led by the header row when it might be a record (and
     whether it is). A table with no row after its header yields that row alone."""
     head = header_as_data(table)
