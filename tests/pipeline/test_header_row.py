@@ -132,6 +132,7 @@ def test_a_leaked_set_with_a_real_header_is_read_as_before(tmp_path: Path) -> No
         (["氏名", "住所", "電話番号", "備考"], False),
         (["会員番号", "氏名", "お届け先市区町村2", "住所2(番地・建物)", "TEL", "生年月日", "郵便番号"], False),
         (["顧客ランク", "地域", None, ""], False),
+        (["住所1", "住所2", "TEL2", "member_id", "column_3", "NAME"], False),
         (list(RECORD), True),
         (["山田太郎", "東京都港区芝公園4丁目2番8号"], True),  # no phone: the address is a value
         (["山田太郎", "090-1234-5678"], True),

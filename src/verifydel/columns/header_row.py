@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Final
 
 import polars as pl
@@ -42,9 +43,31 @@ _ADDRESS_VALUE: Final = (
 _UNIQUE_SUFFIX: Final = re.compile(r"_\d+$")
 
 
+#: A cell with none of these (past a trailing line number, 住所2) is no phone, postal
+#: code, date, e-mail or address value.
+_VALUE_CHAR: Final = re.compile(r"[0-9０-９一二三四五六七八九十@＠]")
+_LINE_NUMBER: Final = re.compile(r"[\s_\-]*[0-9０-９]{1,2}$")
+_POSITIONAL: Final = re.compile(r"column_[0-9]+")
+
+
+def _candidate(cell: str | None, says: bool) -> bool:
+    """Whether ``cell`` may be a personal value at all: a quick test in Python, so that a
+    header of plain labels (氏名, 住所1, TEL, member_id) costs no polars evaluation."""
+    if not cell or _POSITIONAL.fullmatch(cell):
+        return False
+    if not says:
+        return not cell.isascii() or _VALUE_CHAR.search(cell) is not None
+    return _VALUE_CHAR.search(_LINE_NUMBER.sub("", cell)) is not None
+
+
 def _shapes(cells: Sequence[str | None]) -> pl.DataFrame:
     """Per cell: ``data`` (a value no label has), ``personal`` (that, or a name-like non-label)."""
-    says = pl.Series([c is not None and says_something(c) for c in cells], dtype=pl.Boolean)
+    said = [c is not None and says_something(c) for c in cells]
+    wanted = [_candidate(c, s) for c, s in zip(cells, said, strict=True)]
+    if not any(wanted):
+        return pl.DataFrame({"data": [False] * len(cells), "personal": [False] * len(cells)})
+    cells = [c if w else None for c, w in zip(cells, wanted, strict=True)]
+    says = pl.Series(said, dtype=pl.Boolean)
     v = pl.col("v")
     shapes = value_shapes(v, latest_birth_year=date.today().year - MIN_BIRTH_AGE_YEARS)
     address_value = shapes["address"] & v.str.contains(_ADDRESS_VALUE)
@@ -64,11 +87,31 @@ def _shapes(cells: Sequence[str | None]) -> pl.DataFrame:
     )
 
 
+#: Headers up to this many characters in all are remembered (the tables of one export
+#: often share theirs); a longer one (a 20 MB "header" line) is judged and forgotten.
+_CACHED_CHARS: Final = 4096
+
+
+def _judged(cells: tuple[str | None, ...]) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+    """(data, personal) per cell."""
+    if sum(len(c) for c in cells if c) <= _CACHED_CHARS:
+        return _judged_cached(cells)
+    return _judge(cells)
+
+
+def _judge(cells: tuple[str | None, ...]) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+    shapes = _shapes(cells)
+    return tuple(shapes["data"].to_list()), tuple(shapes["personal"].to_list())
+
+
+_judged_cached = lru_cache(maxsize=256)(_judge)
+
+
 def could_be_data(cells: Sequence[str | None]) -> bool:
     """Whether a header row might be a record: scan it as data too."""
     if not any(cells):
         return False
-    return bool(_shapes(cells)["data"].any())
+    return any(_judged(tuple(cells))[0])
 
 
 def personal_names(names: Sequence[str]) -> list[bool]:
@@ -76,7 +119,7 @@ def personal_names(names: Sequence[str]) -> list[bool]:
     if not names:
         return []
     # "山田 太郎_2": a repeated cell made unique (``core.headers.unique_column_names``).
-    return _shapes([_UNIQUE_SUFFIX.sub("", name) for name in names])["personal"].to_list()
+    return list(_judged(tuple(_UNIQUE_SUFFIX.sub("", name) for name in names))[1])
 
 
 def shown_name(index: int) -> str:
