@@ -164,7 +164,7 @@ def _noting(
     noted = False
     for item in batches:
         if not noted:
-            result.columns = dict(chosen.fields)
+            result.columns = chosen.shown_fields()
             result.notes += chosen.notes
             noted = True
         yield item

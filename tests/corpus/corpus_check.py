@@ -3,13 +3,15 @@
 ``problems(entry, doc, out)`` lists what is wrong, empty when the case passed:
 a source that crashed the reader, a named source with the wrong status or
 reason, a planted survivor not found (or not with its strength, row,
-``recovered`` flag or offset), a decoy that matched, a match nobody planted.
+``recovered`` flag or offset), a decoy that matched, a match nobody planted,
+a clear value the report must not show (``Built.absent``).
 Only the sources under the case's own scan roots are looked at, so one report
 of a whole-corpus scan can be checked case by case.
 """
 
 from __future__ import annotations
 
+import json
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -99,6 +101,11 @@ def problems(built: Built, doc: dict[str, Any], out: Path) -> list[str]:
             )  # fmt: skip
             if not planted:
                 found.append(f"{m['source']}: unplanted {m['strength']} match {m['record_id']} at row {m.get('row')}")
+    if built.absent:
+        text = json.dumps({"sources": sources, "matches": matches}, ensure_ascii=False)
+        shown = [value for value in built.absent if value in text]
+        if shown:
+            found.append(f"the report shows clear values it must not: {shown}")
     return found
 
 

@@ -70,6 +70,9 @@ class Built:
     exact: bool = True
     xfail: str | None = None  # a known verifydel bug this case shows
     skip: str | None = None  # the builder could not make the case on this machine
+    #: Clear values (a planted survivor's name, address, phone as written) that the case's
+    #: report entries (sources and matches, scanned without --show-values) must not hold.
+    absent: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ def from_json(data: dict[str, Any]) -> Built:
         decoys=[Decoy(**d) for d in data["decoys"]],
         states=[State(s["source"], tuple(s["status"]), tuple(s["reason"])) for s in data["states"]],
         **{k: data[k] for k in ("rows", "password", "encoding", "exact", "xfail", "skip")},
+        absent=list(data.get("absent", [])),
     )
 
 

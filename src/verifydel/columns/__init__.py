@@ -169,6 +169,11 @@ def _classify_header(header: str) -> tuple[_HeaderMatch | None, bool]:
     return _HeaderMatch(str(best.field), best.part, number), True
 
 
+def says_something(header: str) -> bool:
+    """Whether a header holds a word of the dictionary: a synonym, blocker or neutral word."""
+    return _classify_header(header)[1]
+
+
 def _mode_allows(modes: str, start: int, end: int, last: int) -> bool:
     at_start, at_end = start == 0, end == last
     return ("s" in modes or ("e" in modes and at_start and at_end)

@@ -44,3 +44,8 @@ class Table:
     #: the scan upgrades a hit when the same leaked record's name or address is in it
     #: (``verifydel.match.window``).
     window_texts: Callable[[pl.DataFrame, pl.Series], pl.DataFrame] | None = None
+    #: The header row's cells as read (one per column, None where empty), when the
+    #: names came from a first row that might itself be data (a CSV header, a sheet's
+    #: first row); None when the format has no header row or the names are positional.
+    #: The pipeline scans it as data (row 0) when it looks like data, not like labels.
+    header_row: list[str | None] | None = None

@@ -96,7 +96,7 @@ def _fingerprint_table(
         part.rows += rows
         if progress:
             progress(table.label, rows)
-    return part, dict(chosen.fields)
+    return part, chosen.shown_fields()
 
 
 def _check_columns(

@@ -148,9 +148,19 @@ def open_tables(unit: Unit, probe: Probe) -> list[Table]:
         what=kind.upper(),
     )
     notes = [] if has_header else [HEADERLESS_NOTE]
+    # The header cells as read: the pipeline also scans them as a data row (row 0)
+    # when they look like a record rather than labels.
+    header_row = _header_cells(first_row, width) if has_header else None
     return [
-        Table(unit.label, kind, columns, reading.batches(), encoding=probe.encoding, notes=notes)
+        Table(unit.label, kind, columns, reading.batches(), encoding=probe.encoding, notes=notes,
+              header_row=header_row)
     ]
+
+
+def _header_cells(first_row: list[str], width: int) -> list[str | None]:
+    """The first row's cells, ``width`` of them (a stray BOM dropped), None where empty."""
+    cells = [cell.lstrip("\ufeff") if i == 0 else cell for i, cell in enumerate(first_row[:width])]
+    return [cell if cell != "" else None for cell in cells] + [None] * (width - len(cells))
 
 
 class _CsvReading:

@@ -1,7 +1,11 @@
-"""Column choice, the reader's last step: which columns hold which field, decided on the first batch.
+"""Column choice, the reader's last step: which columns hold which field, from the first batch.
 
 Also where a text table with no phone or address column is handed to the
-unstructured reader instead (call notes, logs, a one-column export).
+unstructured reader instead (call notes, logs, a one-column export), and where
+a header row that looks like a record is scanned as data too: it is numbered
+row 0 (the header line), the rows after it keep their numbers. Column names that
+look like personal values (a phone, an address, a name that is no header word)
+are never reported: the report, and every note, shows ``column_N`` instead.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from verifydel.columns import HOW_HEADER, detect_columns
+from verifydel.columns.header_row import could_be_data, personal_names, shown_name
 from verifydel.core.table import Table
 from verifydel.core.unit import Unit
 from verifydel.fields import ADDRESS, PHONE
@@ -29,12 +34,36 @@ NO_MATCHABLE_COLUMN = "no phone or address column recognised: no row here can ma
 
 @dataclass
 class ChosenColumns:
+    """The columns of each field (the table's own names), and how to report them.
+
+    ``notes`` never name a column whose name looks like a personal value: ``shown``
+    maps each such name to the ``column_N`` a report shows instead.
+    """
+
     fields: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    shown: dict[str, str] = field(default_factory=dict)
 
     @property
     def matchable(self) -> bool:
         return bool(self.fields.get(PHONE) or self.fields.get(ADDRESS))
+
+    def shown_fields(self) -> dict[str, list[str]]:
+        """``fields`` as a report shows them: personal-looking names replaced by position."""
+        return {f: [self.shown.get(c, c) for c in cs] for f, cs in self.fields.items()}
+
+
+def shown_names(columns: Sequence[str]) -> dict[str, str]:
+    """Column name → ``column_N`` for every name of ``columns`` that looks like a personal value."""
+    personal = personal_names(columns)
+    return {c: shown_name(i) for i, c in enumerate(columns) if personal[i]}
+
+
+def redact(text: str, shown: Mapping[str, str]) -> str:
+    """``text`` with every name of ``shown`` replaced (longest first: "TEL_2" before "TEL")."""
+    for name in sorted(shown, key=len, reverse=True):
+        text = text.replace(name, shown[name])
+    return text
 
 
 def choose_columns(
@@ -42,22 +71,54 @@ def choose_columns(
 ) -> ChosenColumns:
     """The columns of ``table`` for each field, from its header and first batch (and --map)."""
     choice = detect_columns(table.columns, first.select(table.columns), mapping)
-    chosen = ChosenColumns({f: list(c) for f, c in choice.fields.items() if c}, list(choice.notes))
+    shown = shown_names(table.columns)
+    notes = [redact(note, shown) for note in choice.notes]
+    chosen = ChosenColumns({f: list(c) for f, c in choice.fields.items() if c}, notes, shown)
     if not chosen.matchable:
         chosen.notes.append(NO_MATCHABLE_COLUMN)
     return chosen
 
 
+def header_as_data(table: Table) -> pl.DataFrame | None:
+    """The table's header row as a one-row batch, when it might be a record (else None)."""
+    cells = table.header_row
+    if cells is None or len(cells) != len(table.columns) or not could_be_data(cells):
+        return None
+    return pl.DataFrame(
+        [pl.Series(n, [c], dtype=pl.String) for n, c in zip(table.columns, cells, strict=True)]
+    )
+
+
+def _with_header(
+    table: Table, batches: Iterator[pl.DataFrame]
+) -> tuple[Iterator[pl.DataFrame], bool]:
+    """``batches``, the first one led by the header row when it might be a record (and
+    whether it is). A table with no row after its header yields that row alone."""
+    head = header_as_data(table)
+    if head is None:
+        return batches, False
+    first = next(batches, None)
+    if first is None:
+        return iter([head]), True
+    first = pl.concat([head, first], how="diagonal_relaxed").select(first.columns)
+    return itertools.chain([first], batches), True
+
+
 def numbered_batches(
     table: Table, mapping: Mapping[str, Sequence[str]] | None, chosen: ChosenColumns
 ) -> Iterator[tuple[pl.DataFrame, int]]:
-    """(batch, rows before it) in order; ``chosen`` is filled from the first batch read."""
-    read = 0
+    """(batch, rows before it) in order; ``chosen`` is filled from the first batch read.
+
+    A header row that might be a record leads the first batch, numbered row 0: its
+    "rows before" is -1, so the data rows keep their numbers (row 1 is the first
+    row after the header)."""
+    batches, led = _with_header(table, iter(table.batches))
+    read = -1 if led else 0
     decided = False
-    for batch in table.batches:
+    for batch in batches:
         if not decided:
             found = choose_columns(table, batch, mapping)
-            chosen.fields, chosen.notes = found.fields, found.notes
+            chosen.fields, chosen.notes, chosen.shown = found.fields, found.notes, found.shown
             decided = True
         yield batch, read
         read += batch.height
@@ -81,7 +142,9 @@ def text_unless_matchable(
     first = next(batches, None)
     if first is None:
         return tables
-    choice = detect_columns(table.columns, first.select(table.columns), mapping)
+    head = header_as_data(table)
+    sample = first if head is None else pl.concat([head, first.select(table.columns)])
+    choice = detect_columns(table.columns, sample.select(table.columns), mapping)
 
     def found(field: str) -> bool:
         # A "header" as long as a sentence is the first line of free text (住所変更なし

@@ -125,9 +125,12 @@ def _sheet_table(
     header = next((row for row in rows if not _is_empty_row(row)), None)
     if header is None:
         return Table(label, kind, [], iter(()), notes=[*notes, "empty sheet"])
-    columns = unique_column_names([cell_text(value) for value in header])
+    cells = [cell_text(value) for value in header]
+    columns = unique_column_names(cells)
     batches = _sheet_batches(unit.path, kind, meta.name, columns)
-    return Table(label, kind, columns, batches, notes=notes)
+    # The first row is always taken for names; the pipeline also scans it as data
+    # (row 0) when it looks like a record rather than labels.
+    return Table(label, kind, columns, batches, notes=notes, header_row=cells)
 
 
 def _sheet_batches(path: Path, kind: str, sheet: str, columns: list[str]) -> Iterator[pl.DataFrame]:
