@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from verifydel.decoders import DETECTION_SAMPLE_BYTES
-from verifydel.errors import DecodeError, FormatError
+from verifydel.errors import FormatError
 from verifydel.decoders import utf8
 from verifydel.formats import _frames, open_tables
 from verifydel.core.table import Table

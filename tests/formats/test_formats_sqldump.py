@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verifydel.errors import DecodeError, FormatError
+from verifydel.errors import FormatError
 from verifydel.formats import open_tables
 from verifydel.formats.sqldump import _sql
 from verifydel.formats.sqldump import _sql_slow

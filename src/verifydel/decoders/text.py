@@ -144,7 +144,7 @@ class TextDecoder:
             if self.replaced.located_all and self._decoder_codec in _FAST_REPLACE:
                 self._decoder.errors = "replace"  # later offsets are not listed: C speed
                 self._fast = True
-        self._tail = data[-2:]
+        self._tail = (self._tail + data)[-2:]
         if "\x00" in text:
             offsets: list[int] = []
             if not self.encoding.startswith(_WIDE) and (
