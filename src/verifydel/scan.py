@@ -153,6 +153,8 @@ def _scan_table(table: Table, pack: LoadedPack, options: ScanOptions, observer: 
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, the scan goes on
         result.status = PARTIAL if result.rows else FAILED
         result.error = safe_reason(exc)
+    # Notes a reader added while its batches ran (e.g. bytes that were not text, replaced).
+    result.notes += [note for note in table.notes if note not in result.notes]
     result.seconds = round(time.perf_counter() - started, 3)
     return out
 

@@ -222,7 +222,9 @@ def _invalid(ctx: Ctx, name: str, encoding: str, reason: str, head_rows: int) ->
     """A CSV read with ``--encoding``: ``head_rows`` good rows (survivors among them), bad bytes, more rows."""
     path = ctx.dir(name) / "members.csv"
     label = ctx.label(path)
-    built = Built([label], encoding=encoding, states=[State(label, ("partial",), (reason,))])
+    # Issue 9: the bad bytes are replaced (noted, in details) and every row is scanned
+    # (was: partial with ``reason``, the rows after the bad bytes never read).
+    built = Built([label], encoding=encoding, states=[State(label, SCANNED)])
     head = ctx.csv(built, label, head_rows, encoding=encoding)
     tail, _ = ctx.table(ctx.rows(0.1), survivors=0, namesakes=0, reassigned=0)
     built.rows += tail.height

@@ -161,23 +161,24 @@ def test_an_invalid_last_byte_is_invalid_not_truncated() -> None:
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp932", "euc_jp"])
-def test_the_head_keeps_its_complete_lines_before_bad_bytes(encoding: str) -> None:
+def test_the_head_reads_past_bad_bytes_as_replacement_characters(encoding: str) -> None:
+    # Issue 9: bad bytes no longer end the head (nor the file) after its last complete line.
     good = "氏名,住所\r\n山田,東京都\r\n".encode(encoding)
     cut = "佐藤,大阪".encode(encoding)
     assert decode_head(good + cut + b"\x81\x20\n9,9\n", encoding, final=False) == (
-        "氏名,住所\r\n山田,東京都\r\n"
+        "氏名,住所\r\n山田,東京都\r\n佐藤,大阪\ufffd \n9,9\n"
     )
-    # a character cut by the end of the whole file is bad bytes too
-    assert decode_head(good + cut[:-1], encoding, final=True) == "氏名,住所\r\n山田,東京都\r\n"
-    # ... but not by the end of a sample of a longer file
+    # a character cut by the end of the whole file is replaced too
+    assert decode_head(good + cut[:-1], encoding, final=True).endswith("佐藤,大\ufffd")
+    # ... but left out at the end of a sample of a longer file
     assert decode_head(good + cut[:-1], encoding, final=False) == "氏名,住所\r\n山田,東京都\r\n佐藤,大"
 
 
 @pytest.mark.parametrize("head", [b"", b"\n\r\n  \n", "氏名,住所".encode("cp932")])
-def test_the_head_is_a_decode_error_without_a_complete_line_before_bad_bytes(head: bytes) -> None:
-    with pytest.raises(DecodeError, match=f"byte offset {len(head)}") as info:
-        decode_head(head + b"\x81\x20\n" + "山田\n".encode("cp932"), "cp932", final=False)
-    assert str(info.value).count(info.value.hint) == 1
+def test_the_head_is_read_past_bad_bytes_at_its_top(head: bytes) -> None:
+    # (was: a DecodeError when no complete line came before the bad bytes)
+    text = decode_head(head + b"\x81\x20\n" + "山田\n".encode("cp932") + b"\x00", "cp932", final=False)
+    assert text == head.decode("cp932") + "\ufffd \n山田\n"  # the NUL dropped
 
 
 @settings(max_examples=100, deadline=None)

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from verifydel.decoders import DETECTION_SAMPLE_BYTES
-from verifydel.errors import DecodeError, FormatError
+from verifydel.errors import FormatError
 from verifydel.decoders import utf8
 from verifydel.formats import _frames, open_tables
 from verifydel.core.table import Table
@@ -241,33 +241,31 @@ def test_the_temporary_copy_is_removed_when_the_scanner_stops_early(
     assert list(private_tempdir.iterdir()) == []
 
 
-def test_a_decode_error_mid_file_keeps_the_rows_before_it(
+def test_bad_bytes_mid_file_are_replaced_and_every_row_is_read(
     tmp_path: Path, private_tempdir: Path
 ) -> None:
+    # Issue 9 (was: a DecodeError after the 20,000 rows before the bad bytes)
     good = "".join(f"{i},山田{i}\n" for i in range(20_000)).encode("cp932")  # past the sniffed head
     data = "id,name\n".encode("cp932") + good + b"9,\x81\x20\n" + "10,佐藤\n".encode("cp932")
     table = _only_table(_write(tmp_path / "bad.csv", data), encoding="cp932")
-    seen = 0
-    with pytest.raises(DecodeError) as info:
-        for batch in table.batches:
-            seen += batch.height
-    assert seen == 20_000
+    rows = [row for batch in table.batches for row in batch.rows()]
+    assert len(rows) == 20_002 and rows[-2:] == [("9", "\ufffd "), ("10", "佐藤")]
     bad_offset = len(data) - len("10,佐藤\n".encode("cp932")) - len(b"\x81\x20\n")
-    assert f"byte offset {bad_offset}" in str(info.value)
-    assert "山田" not in str(info.value)
+    assert table.details == {"replaced_sequences": 1, "first_replaced_offsets": str(bad_offset)}
+    assert [note for note in table.notes if f"byte offset(s) {bad_offset}" in note]
     assert list(private_tempdir.iterdir()) == []
 
 
-def test_invalid_utf8_after_the_head_is_a_decode_error_after_the_rows_before(
+def test_invalid_utf8_after_the_head_is_replaced_and_the_rows_after_it_read(
     tmp_path: Path,
 ) -> None:
     rows = "".join(f"{i},山田{i}\n" for i in range(20_000)).encode()
-    data = b"id,name\n" + rows + b"x,\xff\xfe\n"
+    data = b"id,name\n" + rows + b"x,\xff\xfe\n" + "y,佐藤\n".encode()
     table = _only_table(_write(tmp_path / "bad.csv", data), encoding="utf-8")
-    with pytest.raises(DecodeError, match="not valid UTF-8") as info:
-        for _ in table.batches:
-            pass
-    assert "--encoding=cp932" in str(info.value)
+    read = [row for batch in table.batches for row in batch.rows()]
+    assert read[-2:] == [("x", "\ufffd\ufffd"), ("y", "佐藤")] and len(read) == 20_002
+    at = len(b"id,name\n" + rows + b"x,")
+    assert table.details == {"replaced_sequences": 2, "first_replaced_offsets": f"{at},{at + 1}"}
 
 
 def test_a_malformed_csv_is_a_format_error_without_cell_values(tmp_path: Path) -> None:
@@ -293,7 +291,7 @@ def test_the_source_file_is_not_modified(tmp_path: Path) -> None:
     assert os.stat(unit.path).st_mtime_ns == before.st_mtime_ns
 
 
-# --- bad bytes: the complete lines before them are scanned, the source ends partial ----------
+# --- bad bytes: replaced, counted, located; every row is scanned (issue 9) ---------------------
 LEAKED = (
     "ID,氏名,住所,電話番号\n"
     "L1,山田 太郎,東京都港区芝公園4-2-8,03-1234-5678\n"
@@ -331,9 +329,10 @@ def _scan_one(
         ("cp932", 3000),
     ],
 )
-def test_bad_bytes_after_rows_end_the_source_partial_with_those_rows_scanned(
+def test_bad_bytes_after_rows_are_replaced_and_the_rows_after_them_scanned(
     tmp_path: Path, pack_factory, encoding: str | None, rows_before: int, private_tempdir: Path
 ) -> None:
+    # (was: the source ended partial after the rows before the bad bytes; L2 was never seen)
     codec = encoding or "utf-8"
     head = ("氏名,住所,電話番号\n" + _members(rows_before // 2) + BEFORE).encode(codec)
     head += _members(rows_before - rows_before // 2 - 1, rows_before).encode(codec)
@@ -344,23 +343,23 @@ def test_bad_bytes_after_rows_end_the_source_partial_with_those_rows_scanned(
     path = tmp_path / "broker" / "members.csv"
     path.write_bytes(data)
     source, matches = _scan_one(tmp_path, pack_factory, path, encoding)
-    error = source.error or ""
-    assert source.status == "partial"
-    assert source.rows == rows_before
-    assert f"byte offset {bad_offset}" in error
-    reason = "not valid UTF-8" if codec == "utf-8" else "invalid cp932 byte sequence"
-    assert reason in error
-    assert error.count("--encoding=euc_jp") == 1  # the hint once
-    assert not any(word in error for word in ("会員", "架空", "山田", "佐藤"))
-    assert matches == [("L1", rows_before // 2 + 1)]  # before the bad bytes, at its own row
+    assert (source.status, source.error) == ("scanned", None)
+    assert source.rows == rows_before + 1 + 1 + 500
+    assert source.details["replaced_sequences"] == (2 if codec == "utf-8" else 1)  # FF is CP932
+    assert str(source.details["first_replaced_offsets"]).split(",")[0] == str(bad_offset)
+    [note] = [note for note in source.notes if "could not be read as text" in note]
+    assert not any(word in note for word in ("会員", "架空", "山田", "佐藤"))
+    # before the bad bytes and after them, each at its own row
+    assert matches == [("L1", rows_before // 2 + 1), ("L2", rows_before + 2)]
     assert list(private_tempdir.iterdir()) == []
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
 @pytest.mark.parametrize("where", ["header", "first row"])
-def test_bad_bytes_before_any_complete_row_fail_the_source_with_the_reason(
+def test_bad_bytes_before_any_complete_row_are_replaced_and_every_row_scanned(
     tmp_path: Path, pack_factory, encoding: str, where: str
 ) -> None:
+    # (was: the source failed with nothing read)
     header = "氏名,住所,電話番号\n".encode(encoding)
     at = len("氏名".encode(encoding)) + (0 if where == "header" else len(header))
     data = bytearray((BEFORE + AFTER).join(["氏名,住所,電話番号\n", ""]).encode(encoding))
@@ -368,27 +367,25 @@ def test_bad_bytes_before_any_complete_row_fail_the_source_with_the_reason(
     path = tmp_path / "members.csv"
     path.write_bytes(bytes(data))
     source, matches = _scan_one(tmp_path, pack_factory, path, encoding)
-    error = source.error or ""
-    assert (source.status, source.rows, matches) == ("failed", 0, [])
-    assert f"byte offset {at}" in error
+    assert (source.status, source.rows, source.error) == ("scanned", 2, None)
+    assert sorted(matches) == [("L1", 1), ("L2", 2)]
+    assert source.details["first_replaced_offsets"] == str(at)
 
 
 @pytest.mark.parametrize("rows", [100, 5000])  # the whole file in the sniffed head, or not
-def test_a_utf8_file_cut_inside_a_character_keeps_its_complete_rows(
+def test_a_utf8_file_cut_inside_a_character_is_read_to_its_end(
     tmp_path: Path, pack_factory, rows: int
 ) -> None:
+    # (was: partial, the last, cut row not read)
     data = ("氏名,住所,電話番号\n" + BEFORE + _members(rows - 1) + "会員 x,架空").encode()[:-1]
     path = tmp_path / "members.csv"
     path.write_bytes(data)
     source, matches = _scan_one(tmp_path, pack_factory, path, None)
-    error = source.error or ""
-    assert (source.status, source.rows, matches) == ("partial", rows, [("L1", 1)])
-    assert "not valid UTF-8: truncated utf-8 byte sequence" in error
-    assert f"byte offset {len(data) - 2}" in error
-    assert "cut short" in error
+    assert (source.status, source.rows, matches) == ("scanned", rows + 1, [("L1", 1)])
+    assert source.details == {"replaced_sequences": 1, "first_replaced_offsets": str(len(data) - 2)}
 
 
-def test_invalid_utf8_rows_come_in_order_up_to_the_bad_bytes(tmp_path: Path) -> None:
+def test_rows_around_invalid_utf8_come_in_order(tmp_path: Path) -> None:
     # polars' streaming reader, given invalid UTF-8, dropped the rows of the batch holding
     # the bad bytes and yielded rows from after them: it must never be given such a file
     rows = 150_000
@@ -396,11 +393,9 @@ def test_invalid_utf8_rows_come_in_order_up_to_the_bad_bytes(tmp_path: Path) -> 
     after = "".join(f"{i},佐藤\n" for i in range(rows, 2 * rows)).encode()
     data = text.encode() + b"x,\xff\n" + after
     table = _only_table(_write(tmp_path / "big.csv", data))
-    seen: list[int] = []
-    with pytest.raises(DecodeError, match=f"byte offset {len(text.encode()) + 2}"):
-        for batch in table.batches:
-            seen.extend(int(value) for value in batch.get_column("id"))
-    assert seen == list(range(rows))
+    seen = [value for batch in table.batches for value in batch.get_column("id")]
+    assert seen == [*map(str, range(rows)), "x", *map(str, range(rows, 2 * rows))]
+    assert table.details["first_replaced_offsets"] == str(len(text.encode()) + 2)
 
 
 _VALID_UTF8 = "氏名,住所\n山田😀太郎,東京都\r\né,ß,ｱ\n" * 7

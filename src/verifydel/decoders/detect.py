@@ -32,6 +32,11 @@ CANDIDATE_ENCODINGS: Final[tuple[str, ...]] = ("utf-8", "cp932", "euc_jp")
 #: while CP932 decodes most UTF-8 Japanese (as mojibake that matches nothing).
 UTF8_EVIDENCE_CHARS: Final = 16
 
+#: Share of a sample's non-ASCII bytes that may be in bad sequences for it to be taken
+#: for text in a candidate encoding with a few bad bytes (``damaged_encoding``).
+MAX_DAMAGED_SHARE: Final = 0.01
+_ASCII_BYTES: Final = bytes(range(0x80))
+
 #: How many decoded characters the plausibility score looks at.
 _SCORE_CHARS: Final = 1 << 16
 
@@ -170,6 +175,40 @@ def utf8_before_bad_bytes(sample: bytes) -> bool:
     return next(islice(non_ascii, UTF8_EVIDENCE_CHARS - 1, None), None) is not None
 
 
+def _replaced_in(sample: bytes, encoding: str) -> tuple[int, str]:
+    """How many bad sequences ``sample`` holds in ``encoding``, and its text (U+FFFD for
+    them; a character cut at the end left out). UTF-8's are counted as escapes, so a
+    genuine U+FFFD in the text is not taken for one."""
+    if encoding == "utf-8":
+        text = codecs.getincrementaldecoder(encoding)(errors="surrogateescape").decode(sample)
+        escaped = text.encode("utf-8", "surrogatepass")
+        return escaped.count(b"\xed\xb2") + escaped.count(b"\xed\xb3"), text
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample)
+    return text.count("\ufffd"), text  # these codecs decode no valid bytes to U+FFFD
+
+
+def damaged_encoding(sample: bytes) -> str | None:
+    """The candidate ``sample`` is written in with a few bad bytes, or None.
+
+    A bad byte near the top of a file must not make it unreadable (a broker could
+    hide a file behind one). UTF-8 when at most MAX_DAMAGED_SHARE of its non-ASCII
+    bytes are bad and the rest holds UTF8_EVIDENCE_CHARS characters or more (the
+    bytes of CP932 or EUC-JP text practically never do); else CP932 or EUC-JP within
+    the same share, the one with fewer bad sequences (a tie: the more plausible).
+    """
+    non_ascii = len(sample.translate(None, _ASCII_BYTES))
+    allowed = non_ascii * MAX_DAMAGED_SHARE
+    bad, _ = _replaced_in(sample, "utf-8")
+    if bad <= allowed and non_ascii - bad >= 2 * UTF8_EVIDENCE_CHARS:
+        return "utf-8"
+    fits = []
+    for encoding in ("cp932", "euc_jp"):
+        bad, text = _replaced_in(sample, encoding)
+        if bad <= allowed:
+            fits.append((-bad, plausibility(text), encoding == "cp932", encoding))
+    return max(fits)[-1] if fits else None
+
+
 def bom_encoding(sample: bytes) -> str | None:
     """The encoding a byte order mark at the start announces, if any."""
     for bom, encoding in _BOMS:
@@ -184,8 +223,9 @@ def detect_encoding(sample: bytes) -> str:
     A BOM decides first; then pure ASCII is "utf-8"; then the first of
     CANDIDATE_ENCODINGS that decodes strictly, except that when both CP932 and
     EUC-JP do, the more plausible reading wins; then UTF-8 with bad bytes after
-    some Japanese (see UTF8_EVIDENCE_CHARS), which the readers read up to the bad
-    bytes. Raises DecodeError when none fits.
+    some Japanese (see UTF8_EVIDENCE_CHARS); then the candidate with a few bad
+    bytes in it (``damaged_encoding``). The readers replace the bad bytes and read
+    on (``decoders.replace``). Raises DecodeError when none fits.
     """
     announced = bom_encoding(sample)
     if announced is not None:
@@ -204,6 +244,9 @@ def detect_encoding(sample: bytes) -> str:
         return max(("cp932", "euc_jp"), key=lambda enc: plausibility(readings[enc]))
     if readings:
         return next(iter(readings))
+    damaged = damaged_encoding(sample)
+    if damaged is not None:
+        return damaged
     raise DecodeError(
         "the text is not UTF-8, CP932 (Shift_JIS) or EUC-JP",
         hint="if you know its encoding, try --encoding=cp932 (or euc_jp, utf-16)",

@@ -12,6 +12,13 @@ from collections.abc import Iterator
 from typing import BinaryIO, Final
 
 from verifydel.decoders.detect import detect_encoding
+from verifydel.decoders.replace import (
+    LOCATED_OFFSETS,
+    LOCATING_HANDLER,
+    Replacements,
+    Running,
+    nul_offsets,
+)
 from verifydel.errors import DecodeError, UsageError
 
 #: Bytes read from the source per step of a transcode.
@@ -23,6 +30,17 @@ _BOM_CHAR: Final = "\ufeff"
 #: character is dropped (which TextDecoder always does). Python's utf-8-sig decoder
 #: shifts the offsets of its errors by the BOM's 3 bytes; plain utf-8 does not.
 _DECODE_WITH: Final[dict[str, str]] = {"utf-8-sig": "utf-8"}
+
+#: Codecs whose C "replace" handler may take over once the first offsets are located
+#: (``TextDecoder(replace=True)``): no valid input decodes to U+FFFD in them, except in
+#: the UTF-8 ones, whose genuine U+FFFD (EF BF BD) are counted in the bytes and subtracted.
+_FAST_REPLACE: Final = frozenset(
+    {"utf-8", "cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004",
+     "euc_jisx0213", "iso2022_jp", "cp1252", "ascii"}
+)  # fmt: skip
+_GENUINE_REPLACEMENT: Final = "\ufffd".encode()
+#: Codecs in which a NUL byte is the NUL character and never part of another one.
+_WIDE: Final = ("utf-16", "utf_16", "utf-32", "utf_32")
 
 #: Encodings suggested by decode errors, in the order a Japanese export most likely is.
 _SUGGESTED: Final[tuple[str, ...]] = ("cp932", "euc_jp", "utf-8", "utf-16")
@@ -63,12 +81,22 @@ class TextDecoder:
 
     ``decode`` may be given any slicing of the stream; the text it returns,
     concatenated, is the same. ``bytes_consumed`` counts the bytes fed so far.
+
+    With ``replace`` it never raises: invalid sequences become U+FFFD and NUL bytes
+    are dropped, counted and located in ``replaced`` (see ``decoders.replace``).
     """
 
-    def __init__(self, encoding: str, *, start: int = 0) -> None:
+    def __init__(self, encoding: str, *, start: int = 0, replace: bool = False) -> None:
         self.encoding = canonical_encoding(encoding)
         self._decoder_codec = _DECODE_WITH.get(self.encoding, self.encoding)
-        self._decoder = codecs.getincrementaldecoder(self._decoder_codec)(errors="strict")
+        self.replace = replace
+        #: With ``replace``: what was replaced so far (count, first offsets in the file).
+        self.replaced = Replacements()
+        self._fast = False  # the codec's C "replace" handler took over from the locating one
+        self._data_len = 0  # length of the data being decoded (for the handler's offsets)
+        self._tail = b""  # the last bytes fed, for a genuine U+FFFD cut between two calls
+        errors = LOCATING_HANDLER if replace else "strict"
+        self._decoder = codecs.getincrementaldecoder(self._decoder_codec)(errors=errors)
         #: ``start``: where in the file the stream begins (a piece of a file cut at a
         #: line feed): error offsets count from the file's start, a BOM only opens it.
         self.bytes_consumed = start
@@ -84,6 +112,8 @@ class TextDecoder:
 
     def decode(self, data: bytes, *, final: bool = False) -> str:
         """The text ``data`` completes; with ``final`` a character left incomplete is an error."""
+        if self.replace:
+            return self._decode_replacing(data, final)
         try:
             text = self._decoder.decode(data, final)
         except UnicodeDecodeError as exc:
@@ -99,6 +129,37 @@ class TextDecoder:
             ) from None
         self.bytes_consumed += len(data)
         return self._strip_bom(text)
+
+    def _decode_replacing(self, data: bytes, final: bool) -> str:
+        self._data_len = len(data)
+        if self._fast:
+            text = self._decoder.decode(data, final)
+            replaced = text.count("\ufffd")
+            if replaced and self._decoder_codec == "utf-8":
+                replaced -= (self._tail + data).count(_GENUINE_REPLACEMENT)
+            self.replaced.add(replaced)
+        else:
+            with Running(self):
+                text = self._decoder.decode(data, final)
+            if self.replaced.located_all and self._decoder_codec in _FAST_REPLACE:
+                self._decoder.errors = "replace"  # later offsets are not listed: C speed
+                self._fast = True
+        self._tail = (self._tail + data)[-2:]
+        if "\x00" in text:
+            offsets: list[int] = []
+            if not self.encoding.startswith(_WIDE) and (
+                not self.replaced.located_all or self.bytes_consumed < self.replaced.offsets[-1]
+            ):
+                offsets = nul_offsets(data, self.bytes_consumed, LOCATED_OFFSETS)
+            self.replaced.add(text.count("\x00"), offsets)
+            text = text.replace("\x00", "")
+        self.bytes_consumed += len(data)
+        return self._strip_bom(text)
+
+    def replaced_at(self, exc: UnicodeDecodeError) -> None:
+        """Called by the locating error handler for each invalid sequence while not fast."""
+        held_back = len(exc.object) - self._data_len
+        self.replaced.add(1, [self.bytes_consumed - held_back + exc.start])
 
     def _strip_bom(self, text: str) -> str:
         if self._at_start and text:
@@ -132,20 +193,10 @@ def decode_head(sample: bytes, encoding: str, *, final: bool) -> str:
     """The text of ``sample``, a file's first bytes, for telling its format and header.
 
     A character cut at the end of the sample is left out unless ``final`` (the sample
-    is the whole file). At an invalid (or, with ``final``, truncated) byte sequence,
-    the complete lines before it: a reader of the whole file meets the same bytes,
-    keeps those lines and ends partial. Raises the DecodeError when no line with
-    text in it is complete before the bad bytes.
+    is the whole file). Read as the readers read the whole file: invalid sequences as
+    U+FFFD, NUL bytes dropped (``TextDecoder(replace=True)``).
     """
-    decoder = TextDecoder(encoding)
-    try:
-        return decoder.decode(sample, final=final)
-    except DecodeError:
-        before = decoder.text_before_error
-        lines = before[: max(before.rfind("\n"), before.rfind("\r")) + 1]
-        if not lines.strip():
-            raise
-        return lines
+    return TextDecoder(encoding, replace=True).decode(sample, final=final)
 
 
 def transcode_to_utf8(
@@ -168,3 +219,15 @@ def transcode_to_utf8(
         dst.write(decoder.text_before_error.encode("utf-8"))
         raise
     return written
+
+
+def transcode_replacing(
+    src: BinaryIO, encoding: str, dst: BinaryIO, chunk: int = TRANSCODE_CHUNK_BYTES, *, start: int = 0
+) -> Replacements:
+    """Copies ``src`` to ``dst`` as UTF-8 like ``transcode_to_utf8``, but never stops:
+    invalid sequences become U+FFFD and NUL bytes are dropped; returns what was
+    replaced (offsets counted from ``start``, where ``src`` begins in its file)."""
+    decoder = TextDecoder(encoding, start=start, replace=True)
+    for text in decoder.iter_text(src, chunk):
+        dst.write(text.encode("utf-8"))
+    return decoder.replaced

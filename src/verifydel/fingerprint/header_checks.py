@@ -97,13 +97,13 @@ def check_header_fields(d: dict[str, Any], file_size: int | None) -> None:
             raise _damaged(name, f"is not {size} bytes in hexadecimal")
     inputs = d["inputs"]
     if not isinstance(inputs, list) or not all(_is_input(item) for item in inputs):
-        raise _damaged("inputs", "is not a list of {name, sha256, bytes} entries")
+        raise _damaged("inputs", "is not a list of {name[, sha256, bytes]} entries")
 
 
 def _is_input(item: object) -> bool:
     return (
         isinstance(item, dict)
         and _is_text(item.get("name"))
-        and _is_text(item.get("sha256"))
+        and ("sha256" not in item or _is_text(item["sha256"]))  # a live table has no file hash
         and ("bytes" not in item or _is_count(item["bytes"], 0, 1 << 63))
     )

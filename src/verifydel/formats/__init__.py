@@ -68,11 +68,12 @@ def reads_whole(unit: Unit) -> bool:
     )
 
 
-def open_tables(unit: Unit, *, encoding: str | None = None) -> list[Table]:
+def open_tables(unit: Unit, *, encoding: str | None = None, prefer_text: bool = False) -> list[Table]:
     """The tables of one unit, its format chosen by content (never by file extension).
 
     ``encoding`` overrides text encoding detection (the CLI's --encoding); binary
-    formats ignore it. Raises UnsupportedFormatError when no reader recognises the
+    formats ignore it. ``prefer_text`` (the CLI's --map): NUL bytes never make a file
+    binary (see ``Probe.is_binary``); --encoding implies it. Raises UnsupportedFormatError when no reader recognises the
     content, DecodeError when text is in no encoding verifydel can tell, FormatError
     when the content is malformed; batches may raise a SourceError part-way.
     """
@@ -80,7 +81,7 @@ def open_tables(unit: Unit, *, encoding: str | None = None) -> list[Table]:
         return unit.opener()
     if unit.path is None:
         raise UnsupportedFormatError(f"{unit.label} holds no bytes to read")
-    probe = Probe.read(unit.path, encoding)
+    probe = Probe.read(unit.path, encoding, prefer_text=prefer_text)
     for reader in FORMAT_READERS:
         if reader.sniff(probe):
             tables: list[Table] = reader.open_tables(unit, probe)

@@ -11,7 +11,8 @@ from typing import Final
 
 import polars as pl
 
-from verifydel.core.table import BATCH_ROWS
+from verifydel.core.table import BATCH_ROWS, Table
+from verifydel.decoders.replace import Replacements
 from verifydel.errors import FormatError
 
 #: Encodings polars reads itself (it drops a UTF-8 BOM in CSV headers).
@@ -61,3 +62,13 @@ def stream_frames(
             part = frame.slice(start, BATCH_ROWS)
             rows_done += part.height
             yield part
+
+
+def note_replacements(table: Table, replaced: Replacements) -> None:
+    """Bytes of the file that were not text, on its table: a note and ``details``.
+
+    Called before the first batch is yielded; the scan reads the table's notes and
+    details once its batches are done."""
+    if replaced:
+        table.notes.append(replaced.note())
+        table.details.update(replaced.details())

@@ -1,9 +1,10 @@
 """CSV and TSV (and ";" or "|" separated text): the delimiter sniffed, polars streams the rows.
 
 UTF-8 files (with or without BOM) are read by polars from their own path; other
-encodings, and UTF-8 with invalid bytes, are first transcoded into a private
-temporary file (up to the last complete line before the bad bytes: those rows are
-scanned, then the DecodeError ends the source partial). The header row, the
+encodings, and UTF-8 with invalid bytes or NUL bytes, are first transcoded into a
+private temporary file in which invalid sequences are U+FFFD and NUL bytes are
+dropped: every row is read, and the table notes how many bytes were replaced and
+where (``decoders.replace``). The header row, the
 delimiter and whether there is a header at all are decided from the decoded head
 of the file, quote-aware (a quoted field may hold the delimiter or a newline).
 """
@@ -25,7 +26,7 @@ import polars as pl
 
 from verifydel.errors import DecodeError, FormatError
 from verifydel.decoders.utf8 import readable_as_utf8
-from verifydel.formats._frames import POLARS_CSV_ENCODINGS, stream_frames
+from verifydel.formats._frames import POLARS_CSV_ENCODINGS, note_replacements, stream_frames
 from verifydel.core.headers import positional_names, unique_column_names
 from verifydel.formats._probe import Probe
 from verifydel.core.table import Table
@@ -151,10 +152,10 @@ def open_tables(unit: Unit, probe: Probe) -> list[Table]:
     # The header cells as read: the pipeline also scans them as a data row (row 0)
     # when they look like a record rather than labels.
     header_row = _header_cells(first_row, width) if has_header else None
-    return [
-        Table(unit.label, kind, columns, reading.batches(), encoding=probe.encoding, notes=notes,
-              header_row=header_row)
-    ]
+    table = Table(unit.label, kind, columns, iter(()), encoding=probe.encoding, notes=notes,
+                  header_row=header_row)
+    table.batches = reading.batches(table)
+    return [table]
 
 
 def _header_cells(first_row: list[str], width: int) -> list[str | None]:
@@ -185,16 +186,15 @@ class _CsvReading:
         self.columns = columns
         self.what = what
 
-    def batches(self) -> Iterator[pl.DataFrame]:
+    def batches(self, table: Table) -> Iterator[pl.DataFrame]:
         # A generator: nothing is read (and no temporary file made) until the
         # scanner asks for the first batch; the temporary file goes when it is done.
         with readable_as_utf8(
             self.path, self.encoding, direct=POLARS_CSV_ENCODINGS, suffix=".csv"
-        ) as (readable, decode_error):
+        ) as (readable, replaced):
+            note_replacements(table, replaced)
             if readable.stat().st_size > 0:
                 yield from self._scan(readable)
-            if decode_error is not None:
-                raise decode_error
 
     def _scan(self, path: Path) -> Iterator[pl.DataFrame]:
         # The header was read from the head of the file: polars skips it and reads
@@ -226,3 +226,4 @@ class _CsvReading:
             f"malformed {self.what} after data row {rows_done}",
             hint="the rows before it were scanned; check whether the file is complete or corrupt",
         )
+

@@ -2,7 +2,8 @@
 
 Values are kept as their JSON text: strings as they are, numbers and booleans as
 written, nested objects and arrays as JSON text. Files that are not UTF-8 (or
-carry a BOM, which polars refuses) are transcoded into a private temporary file.
+carry a BOM, which polars refuses, or hold invalid sequences or NUL bytes) are
+transcoded into a private temporary file, bad bytes replaced and noted as for CSV.
 
 The key union needs a first pass over the whole file (native in polars); a
 non-UTF-8 file is therefore transcoded twice, once per pass, so that no
@@ -19,7 +20,7 @@ from typing import Final
 import polars as pl
 
 from verifydel.decoders.utf8 import readable_as_utf8
-from verifydel.formats._frames import stream_frames
+from verifydel.formats._frames import note_replacements, stream_frames
 from verifydel.core.headers import unique_column_names
 from verifydel.formats._probe import Probe
 from verifydel.core.table import Table
@@ -42,27 +43,26 @@ def open_tables(unit: Unit, probe: Probe) -> list[Table]:
     ) as (readable, _):
         keys = key_union(readable)
     columns = unique_column_names(keys)
-    batches = _batches(unit.path, probe.encoding, keys, columns)
-    return [Table(unit.label, KIND, columns, batches, encoding=probe.encoding)]
+    table = Table(unit.label, KIND, columns, iter(()), encoding=probe.encoding)
+    table.batches = _batches(unit.path, probe.encoding, keys, table)
+    return [table]
 
 
-def _batches(
-    path: Path, encoding: str, keys: list[str], columns: list[str]
-) -> Iterator[pl.DataFrame]:
+def _batches(path: Path, encoding: str, keys: list[str], table: Table) -> Iterator[pl.DataFrame]:
     if not keys:
         return
+    columns = table.columns
     with readable_as_utf8(path, encoding, direct=POLARS_JSONL_ENCODINGS, suffix=".jsonl") as (
         readable,
-        decode_error,
+        replaced,
     ):
+        note_replacements(table, replaced)
         # Every key read as String: polars keeps numbers as written and nested values as JSON.
         lf = pl.scan_ndjson(readable, schema={key: pl.String for key in keys})
         renamed = lf.select(
             pl.col(key).alias(column) for key, column in zip(keys, columns, strict=True)
         )
         yield from stream_frames(renamed, columns=columns, what="JSON Lines")
-        if decode_error is not None:
-            raise decode_error
 
 
 def key_union(path: Path) -> list[str]:

@@ -70,7 +70,11 @@ def _tell(observer: Observer | None, outcomes: list[Outcome]) -> list[Outcome]:
 
 
 def _open_tables(unit: Unit, options: ReadOptions) -> list[Table]:
-    tables = unit.opener() if unit.opener is not None else formats.open_tables(unit, encoding=options.encoding)
+    if unit.opener is not None:
+        tables = unit.opener()
+    else:  # --map says what the columns are: NUL bytes do not make such a file binary
+        prefer_text = bool(options.mapping)
+        tables = formats.open_tables(unit, encoding=options.encoding, prefer_text=prefer_text)
     if not options.free_text:
         return tables
     return text_unless_matchable(tables, unit, mapping=options.mapping, encoding=options.encoding)

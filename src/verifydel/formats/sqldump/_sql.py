@@ -28,6 +28,7 @@ from verifydel.decoders import bom_encoding
 from verifydel.decoders.detect import plausibility, strict_decode_prefix
 from verifydel.errors import DecodeError, FormatError, SourceError
 from verifydel.core.tempfiles import discard, new_private_file
+from verifydel.decoders.replace import Replacements
 from verifydel.decoders.utf8 import transcode_into
 from verifydel.core.headers import positional_names, unique_column_names
 from verifydel.formats._probe import Probe
@@ -132,6 +133,8 @@ class DumpBytes:
     def __init__(self, path: Path, encoding: str) -> None:
         self.encoding = encoding
         self.decode_error: DecodeError | None = None
+        #: Bytes of a transcoded dump that were not text (replaced; see decoders.replace).
+        self.replaced = Replacements()
         self.start = 0
         if encoding in _UTF8_NAMES or encoding == "utf-8-sig":
             self.path = path
@@ -142,8 +145,8 @@ class DumpBytes:
         fd, self.path = new_private_file(".sql")
         os.close(fd)
         weakref.finalize(self, discard, self.path)
-        # A decode error keeps the complete lines before it: they are read, then it is raised.
-        self.decode_error = transcode_into(path, encoding, self.path)
+        # Invalid sequences and NUL bytes are replaced: every line is read, and noted.
+        self.replaced = transcode_into(path, encoding, self.path)
         self.place = Place(self.path, exact_bytes=False)
 
     def open(self) -> BinaryIO:
@@ -245,6 +248,11 @@ def make_tables(
         error = index.error
         notes = [] if error is not None else ["the dump defines no table and holds no rows"]
         tables.append(Table(unit_label, kind, [], _raising(error), encoding, notes))
+    if isinstance(keep_alive, DumpBytes) and keep_alive.replaced:
+        # Bytes of the dump that were not text: every table read from it says so.
+        for table in tables:
+            table.notes.append(keep_alive.replaced.note())
+            table.details.update(keep_alive.replaced.details())
     return tables
 
 
