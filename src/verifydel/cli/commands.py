@@ -12,6 +12,7 @@ import click
 from verifydel.cli.app import handle_errors, main, stderr_console
 from verifydel.cli.options import (
     encoding_option,
+    follow_symlinks_option,
     key_option,
     limit_options,
     limits_from,
@@ -44,6 +45,7 @@ def keygen(keyfile: Path) -> None:
 @encoding_option
 @table_option
 @password_option
+@follow_symlinks_option
 @limit_options
 @handle_errors
 def fingerprint(
@@ -55,6 +57,7 @@ def fingerprint(
     encoding: str | None,
     tables: tuple[str, ...],
     password: str | None,
+    follow_symlinks: bool,
     **limits: Any,
 ) -> None:
     """Normalise and hash the LEAKED set into a sealed PACK.
@@ -73,6 +76,7 @@ def fingerprint(
         encoding=encoding,
         mapping=mapping_from(maps),
         tables=tables or None,
+        follow_symlinks=follow_symlinks,
     )
     console = stderr_console()
     with ObserverProgress(console) as progress:
@@ -138,6 +142,7 @@ def info(pack: Path, as_json: bool) -> None:
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="Sources scanned in parallel.")
 @table_option
 @password_option
+@follow_symlinks_option
 @limit_options
 @click.option("--show-values", is_flag=True, help="Put the broker's clear values of matched rows in the reports.")
 @click.option("--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells).")
@@ -153,6 +158,7 @@ def scan(
     jobs: int,
     tables: tuple[str, ...],
     password: str | None,
+    follow_symlinks: bool,
     show_values: bool,
     quiet: bool,
     **limits: Any,
@@ -178,6 +184,7 @@ def scan(
         tables=tables or None,
         password=password,
         limits=limits_from(limits),
+        follow_symlinks=follow_symlinks,
     )
     pack = load_pack(pack_path, secret)
     console = stderr_console()
