@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from verifydel.cli.app import handle_errors, main, stderr_console
+from verifydel.cli.interrupts import interruptible
 from verifydel.cli.options import (
     encoding_option,
     follow_symlinks_option,
@@ -79,7 +80,7 @@ def fingerprint(
         follow_symlinks=follow_symlinks,
     )
     console = stderr_console()
-    with ObserverProgress(console) as progress:
+    with interruptible(), ObserverProgress(console) as progress:
         result = build_pack(
             leaked,
             secret,
@@ -188,7 +189,7 @@ def scan(
     )
     pack = load_pack(pack_path, secret)
     console = stderr_console()
-    with ObserverProgress(console) as progress:
+    with interruptible(), ObserverProgress(console) as progress:
         report = run_scan(sources, pack, options, observer=progress)
     if json_path:
         write_json(report, json_path, show_values=show_values)
