@@ -29,6 +29,7 @@ import corpus_cases_dumps  # noqa: E402,F401
 import corpus_cases_files  # noqa: E402,F401
 import corpus_cases_hostile  # noqa: E402,F401
 import corpus_cases_pending  # noqa: E402,F401
+import corpus_cases_special_files  # noqa: E402,F401
 from corpus_ctx import Ctx, Servers  # noqa: E402
 from corpus_people import People  # noqa: E402
 from corpus_registry import CASES, Built, to_json  # noqa: E402
