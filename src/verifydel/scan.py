@@ -80,6 +80,7 @@ class ScanOptions:
     limits: Limits = field(default_factory=Limits)
     tables: Sequence[str] | None = None  # database tables to scan (default: every one)
     password: str | None = field(default=None, repr=False)  # opens encrypted archive members
+    follow_symlinks: bool = False  # folder walks follow links out of the folder given
 
     def reading(self) -> ReadOptions:
         """What the reader needs of these options."""
@@ -89,6 +90,7 @@ class ScanOptions:
             encoding=self.encoding,
             mapping=self.mapping,
             tables=self.tables,
+            follow_symlinks=self.follow_symlinks,
         )
 
 

@@ -30,6 +30,7 @@ import corpus_cases_files  # noqa: E402,F401
 import corpus_cases_header_hostile  # noqa: E402,F401
 import corpus_cases_hostile  # noqa: E402,F401
 import corpus_cases_pending  # noqa: E402,F401
+import corpus_cases_special_files  # noqa: E402,F401
 import corpus_cases_text_hostile  # noqa: E402,F401
 from corpus_ctx import Ctx, Servers  # noqa: E402
 from corpus_people import People  # noqa: E402

@@ -60,14 +60,19 @@ def test_a_folder_is_walked_sorted_and_recursively(
 
 
 def test_symlinked_folders_are_followed_and_a_loop_does_not_hang(tmp_path: Path) -> None:
+    """Links inside the folder are followed, loops walked once; a link out of it is followed only
+    with follow_symlinks (--follow-symlinks), else it is a failure (tests/sources/test_sources_special_files.py)."""
     root = tmp_path / "root"
     _touch(root / "sub" / "data.csv")
     _touch(tmp_path / "elsewhere" / "outside.csv")
     (root / "sub" / "loop").symlink_to(root, target_is_directory=True)  # back to an ancestor
     (root / "link_to_elsewhere").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     (root / "self").symlink_to(".", target_is_directory=True)
-    labels = _labels(str(root))
-    assert labels == [f"{root}/link_to_elsewhere/outside.csv", f"{root}/sub/data.csv"]
+    followed = [item.label for item in expand(str(root), follow_symlinks=True)]
+    assert followed == [f"{root}/link_to_elsewhere/outside.csv", f"{root}/sub/data.csv"]
+    items = list(expand(str(root)))
+    assert [i.label for i in items] == [f"{root}/link_to_elsewhere", f"{root}/sub/data.csv"]
+    assert isinstance(items[0], UnitFailure) and isinstance(items[1], Unit)
 
 
 def test_symlinks_to_each_other_are_a_failure_not_a_hang(tmp_path: Path) -> None:

@@ -10,8 +10,10 @@ from typing import Any
 import click
 
 from verifydel.cli.app import handle_errors, main, stderr_console
+from verifydel.cli.interrupts import interruptible
 from verifydel.cli.options import (
     encoding_option,
+    follow_symlinks_option,
     key_option,
     limit_options,
     limits_from,
@@ -47,6 +49,7 @@ def keygen(keyfile: Path) -> None:
 @encoding_option
 @table_option
 @password_option
+@follow_symlinks_option
 @limit_options
 @handle_errors
 def fingerprint(
@@ -59,6 +62,7 @@ def fingerprint(
     encoding: str | None,
     tables: tuple[str, ...],
     password: str | None,
+    follow_symlinks: bool,
     **limits: Any,
 ) -> None:
     """Normalise and hash the LEAKED set into a sealed PACK.
@@ -77,9 +81,10 @@ def fingerprint(
         encoding=encoding,
         mapping=mapping_from(maps),
         tables=tables or None,
+        follow_symlinks=follow_symlinks,
     )
     console = stderr_console()
-    with ObserverProgress(console) as progress:
+    with interruptible(), ObserverProgress(console) as progress:
         result = build_pack(
             leaked,
             secret,
@@ -146,6 +151,7 @@ def info(pack: Path, as_json: bool) -> None:
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="Sources scanned in parallel.")
 @table_option
 @password_option
+@follow_symlinks_option
 @limit_options
 @click.option("--show-values", is_flag=True, help="Put the broker's clear values of matched rows in the reports.")
 @click.option("--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells).")
@@ -161,6 +167,7 @@ def scan(
     jobs: int,
     tables: tuple[str, ...],
     password: str | None,
+    follow_symlinks: bool,
     show_values: bool,
     quiet: bool,
     **limits: Any,
@@ -187,11 +194,12 @@ def scan(
         tables=tables or None,
         password=password,
         limits=limits_from(limits),
+        follow_symlinks=follow_symlinks,
     )
     with refuse_swapped(pack_path, key_path):
         pack = load_pack(pack_path, secret)
     console = stderr_console()
-    with ObserverProgress(console) as progress:
+    with interruptible(), ObserverProgress(console) as progress:
         report = run_scan(sources, pack, options, observer=progress)
     code = scan_exit_code(matches=report.matches.height, incomplete_sources=report.incomplete_sources)
     lost = []

@@ -72,6 +72,15 @@ def password_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def follow_symlinks_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--follow-symlinks",
+        is_flag=True,
+        help="Follow symbolic links that lead out of a folder given (default: reported, not "
+        "followed). Pipes, devices and /proc or /sys files are never read.",
+    )(fn)
+
+
 def key_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--key",

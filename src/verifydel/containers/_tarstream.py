@@ -19,6 +19,11 @@ rest of the member (its size is in its header) cannot fit in what is left of
 that budget, the tar stops at once with ``limit source-bytes`` instead of
 decompressing up to the limit for nothing. In a plain tar the skipped bytes are
 only read past.
+
+A sparse member (GNU sparse, pax sparse 0.0, 0.1 and 1.0) comes out with its
+holes as zeros that the archive never stored. Its ratio is taken against the
+bytes the archive really stores for it, so a few KiB declaring 100 GiB is a
+bomb cut at the ratio limit like any other, even in a plain tar.
 """
 
 from __future__ import annotations
@@ -207,6 +212,26 @@ def _skip_rest(
     fwd.seek(tf.offset)
 
 
+def _stored_bytes(
+    fwd: ForwardReader, info: tarfile.TarInfo, stream: Meter | None
+) -> Callable[[], int] | None:
+    """What a member's bytes are weighed against for the ratio (None: no ratio applies).
+
+    In a compressed tar: the compressed bytes read while the member is produced.
+    A sparse member of a plain tar: the bytes the archive really stores for it
+    (its holes come out as zeros that were never stored: a 10 KiB member may
+    declare 100 GiB). Other members of a plain tar are copied as stored: no ratio.
+    """
+    compressed = stream.compressed if stream is not None else None
+    if compressed is not None:
+        start = compressed()
+        return lambda: compressed() - start
+    if info.issparse():
+        data_start = info.offset_data
+        return lambda: max(0, fwd.tell() - data_start)
+    return None
+
+
 def _member(
     unit: Unit,
     tf: tarfile.TarFile,
@@ -225,13 +250,11 @@ def _member(
     if info.isdir() or info.ischr() or info.isblk() or info.isfifo():
         return  # no data to read
     label = member_label(unit, name)
-    compressed = stream.compressed if stream is not None else None
-    start = compressed() if compressed is not None else 0
     meter = Meter(
         budget,
-        f"member {index}",
+        f"sparse member {index}" if info.issparse() else f"member {index}",
         count_source=count_source,
-        compressed=(lambda: compressed() - start) if compressed is not None else None,
+        compressed=_stored_bytes(fwd, info, stream),
     )
     with stream.excluding() if stream is not None else nullcontext():
         if info.issparse():

@@ -27,6 +27,9 @@ class ReadOptions:
     #: A text table with no phone or address column is searched as free text (scan); off,
     #: it stays a table and the command says what is missing (fingerprint).
     free_text: bool = True
+    #: A folder walk follows symbolic links out of the folder given (--follow-symlinks); off,
+    #: such a link is a failed source. Special and kernel-interface files are never opened.
+    follow_symlinks: bool = False
 
     def budget(self) -> Budget:
         """A new budget for one top-level source."""

@@ -52,7 +52,7 @@ Consume = Callable[[Table, Unit], Outcome]
 def top_units(sources: Sequence[str], options: ReadOptions) -> Iterator[Unit | UnitFailure]:
     """Every source's units, each top-level unit with a budget of its own."""
     for source in sources:
-        for item in expand(source, tables=options.tables):
+        for item in expand(source, tables=options.tables, follow_symlinks=options.follow_symlinks):
             if isinstance(item, Unit) and item.budget is None:
                 item = dataclasses.replace(item, budget=options.budget())
             yield item

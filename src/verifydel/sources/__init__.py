@@ -25,18 +25,20 @@ SOURCE_KINDS: Final[tuple[ModuleType, ...]] = (
 )
 
 
-def expand(source: str, *, tables: Sequence[str] | None = None) -> Iterator[Unit | UnitFailure]:
+def expand(
+    source: str, *, tables: Sequence[str] | None = None, follow_symlinks: bool = False
+) -> Iterator[Unit | UnitFailure]:
     """The units of one source as given on the command line, in a stable order.
 
-    ``tables`` (the CLI's --table) limits database sources to those tables; a
-    source kind takes it when its module lists "tables" in ``OPTIONS``.
+    ``tables`` (the CLI's --table) limits database sources to those tables;
+    ``follow_symlinks`` (--follow-symlinks) lets a folder walk follow links out of
+    the folder. A source kind takes an option when its module lists it in ``OPTIONS``.
     """
+    given = {"tables": tables or None, "follow_symlinks": follow_symlinks}
     for kind in SOURCE_KINDS:
         if kind.claims(source):
-            if tables and "tables" in getattr(kind, "OPTIONS", ()):
-                yield from kind.expand(source, tables=tables)
-            else:
-                yield from kind.expand(source)
+            takes = getattr(kind, "OPTIONS", ())
+            yield from kind.expand(source, **{k: v for k, v in given.items() if v and k in takes})
             return
 
 
