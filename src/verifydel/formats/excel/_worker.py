@@ -123,6 +123,9 @@ def main(argv: list[str]) -> int:
     import resource
 
     memory = int(argv[1])
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if hard != resource.RLIM_INFINITY:
+        memory = min(memory, hard)  # never above what this process was given
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     import python_calamine as calamine
 
