@@ -26,6 +26,7 @@ for _p in (HERE, HERE.parent / "containers"):  # the container test kit is reuse
 
 import corpus_cases_containers  # noqa: E402,F401 - registers its cases
 import corpus_cases_dumps  # noqa: E402,F401
+import corpus_cases_excel_hostile  # noqa: E402,F401
 import corpus_cases_files  # noqa: E402,F401
 import corpus_cases_header_hostile  # noqa: E402,F401
 import corpus_cases_hostile  # noqa: E402,F401

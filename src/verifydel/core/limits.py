@@ -57,6 +57,11 @@ class Limits:
     ratio_grace_bytes: int = MIB
     max_members: int = 100_000  # members of one top-level source
     max_seconds: float = 3600.0  # wall time for one top-level source
+    # Workbooks (.xlsx is a zip of XML parts; its reader holds a whole sheet in memory).
+    max_part_bytes: int = 1 << 30  # bytes one workbook part (a sheet's XML, the shared strings) expands to
+    max_cells: int = 32_000_000  # cells of one sheet, counting the empty ones a far-away cell spans (~32 B each)
+    max_columns: int = 16_384  # columns of one sheet (Excel's own maximum: more is forged)
+    max_reader_memory: int = 4 << 30  # address space of the worker process running a native reader
 
 
 def limits_of(unit: Carrier) -> Limits:
