@@ -20,7 +20,11 @@ is walked here with ``skip`` leaving out the parts the workbook reader reads.
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import heapq
 import lzma
+import mmap
+import re
 from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from pathlib import Path
@@ -64,17 +68,25 @@ from verifydel.core.zipdir import (
     ZipEntry,
     after_descriptor,
     central_entries,
+    entry_extent,
     extra_field,
     find_central_directory,
     local_data_offset,
     read_local_entry,
+    structure_size,
 )
-from verifydel.core.limits import Budget, LimitExceeded, Limits, Meter
+from verifydel.core.limits import CHUNK_BYTES, Budget, LimitExceeded, Limits, Meter
 from verifydel.errors import FormatError, SourceError
 from verifydel.core.unit import Unit, UnitFailure
 
 KIND: Final = "zip"
 _SPANNED: Final = b"PK\x07\x08"  # a split archive's first part opens with this marker
+#: The name (after "!/") of bytes no directory entry accounts for, read by content.
+UNACCOUNTED: Final = "#unaccounted"
+#: Unaccounted ranges shorter than this are not read: no phone number or address fits.
+MIN_UNACCOUNTED_BYTES: Final = 8
+_SIGNATURES: Final = re.compile(rb"PK(?:\x03\x04|\x01\x02|\x05\x06|\x06\x06|\x06\x07)")
+_STRUCTURE_PROBE: Final = 46  # a central-directory entry's fixed part, the longest probed
 
 _AES_METHOD: Final = 99
 _LZMA_METHOD: Final = 14
@@ -227,7 +239,9 @@ def _read_member(
     *,
     in_directory: bool,
 ) -> Generator[Unit | UnitFailure, None, int]:
-    """Yield one member (or why it failed); return how many raw bytes its data took.
+    """Yield one member (or why it failed); return how many raw bytes its data took (a
+    self-terminating stream read whole may take fewer than the declared size; a member cut
+    short or damaged is taken to fill its declared size).
 
     With a central directory a damaged member is reported and the archive goes
     on; walking local headers, damage stops the walk (the next header's place is
@@ -252,7 +266,11 @@ def _read_member(
     try:
         yield from spool_member(unit, label, reader.read)
         final_check()
-        crc_known = entry.compressed_size is not None and not (aes and aes[0] == 2)
+        crc_known = (
+            entry.compressed_size is not None
+            and not (aes and aes[0] == 2)
+            and (in_directory or not entry.flags & FLAG_DESCRIPTOR)  # then the crc is after the data
+        )
         if crc_known and reader.crc != entry.crc:
             raise FormatError(
                 "the member's data fails its checksum (damaged, altered, or a wrong password); "
@@ -262,19 +280,23 @@ def _read_member(
     except LimitExceeded as exc:  # the member's MemberCut is out: go on where the next is known
         if not (cuts.note(exc) and (in_directory or entry.compressed_size is not None)):
             raise
+        return entry.compressed_size or 0
     except FormatError as exc:
         if not in_directory:
             raise
         yield UnitFailure(label, "member", str(exc))
+        return entry.compressed_size or 0
     return reader.input_used
 
 
 class _Extents:
-    """Byte ranges of the file already claimed by a member."""
+    """Byte ranges of the file already claimed by a member (``claim``: strictly, no overlap), and
+    by the archive's own structure or members not read here (``note``: may overlap)."""
 
     def __init__(self) -> None:
         self._starts: list[int] = []
         self._ends: list[int] = []
+        self._noted: list[tuple[int, int]] = []
 
     def claim(self, start: int, end: int) -> bool:
         i = bisect.bisect_right(self._starts, start)
@@ -286,6 +308,25 @@ class _Extents:
         self._ends.insert(i, end)
         return True
 
+    def note(self, start: int, end: int) -> None:
+        if end > start:
+            self._noted.append((start, end))
+
+    def gaps(self, size: int) -> list[tuple[int, int]]:
+        """The ranges of ``[0, size)`` nothing claimed or noted."""
+        self._noted.sort()
+        out: list[tuple[int, int]] = []
+        pos = 0
+        for start, end in heapq.merge(zip(self._starts, self._ends), self._noted):
+            if start > pos:
+                out.append((pos, min(start, size)))
+            pos = max(pos, end)
+            if pos >= size:
+                break
+        if pos < size:
+            out.append((pos, size))
+        return [(a, b) for a, b in out if b > a]
+
 
 def _from_directory(
     unit: Unit,
@@ -296,15 +337,23 @@ def _from_directory(
     skip: Callable[[str], bool] | None,
 ) -> Iterator[Unit | UnitFailure]:
     extents = _Extents()
+    for start, end in cd.structure():
+        extents.note(start, end)
     cuts = MemberCuts()
+    slack: list[tuple[int, int]] = []
     for index, entry in enumerate(central_entries(index_fh, cd), 1):
         budget.count_member()
-        if skip is not None and skip(entry.name):
-            continue
-        if entry.is_directory or entry.is_special:
-            continue
-        if entry.is_link:
-            yield link_failure(unit, entry.name)
+        if (
+            (skip is not None and skip(entry.name))
+            or entry.is_directory
+            or entry.is_special
+            or entry.is_link
+        ):
+            if entry.is_link:
+                yield link_failure(unit, entry.name)
+            extent = entry_extent(data_fh, entry)  # not read here, but accounted for
+            if extent is not None:
+                extents.note(*extent)
             continue
         assert entry.header_offset is not None and entry.compressed_size is not None
         data_at = local_data_offset(data_fh, entry.header_offset)
@@ -320,10 +369,106 @@ def _from_directory(
                 f"member {index} overlaps another member's data (a zip bomb construction)",
                 hint="the rest of this archive was not scanned",
             )
-        yield from _read_member(
+        if entry.flags & FLAG_DESCRIPTOR:
+            extents.note(*(entry_extent(data_fh, entry) or (0, 0)))
+        used = yield from _read_member(
             unit, data_fh, data_at, entry, index, budget, cuts, in_directory=True
         )
+        if used < entry.compressed_size and not entry.flags & FLAG_ENCRYPTED:
+            # the stream ended before its declared size: the rest is read as unaccounted bytes
+            slack.append((data_at + used, data_at + entry.compressed_size))
+    size = data_fh.seek(0, 2)
+    for start, end in heapq.merge(extents.gaps(size), slack):
+        yield from _unaccounted(unit, data_fh, start, end, budget, cuts)
     cuts.raise_if_any()
+
+
+def _local_member(fh: BinaryIO, pos: int, end: int) -> tuple[ZipEntry, int] | None:
+    """The member whose local header is at ``pos``, if it looks like one and its data (when its
+    size is known) lies before ``end``; bytes that only happen to hold the signature are not."""
+    found = read_local_entry(fh, pos)
+    if found is None:
+        return None
+    entry, data_at = found
+    if (
+        entry.method not in _METHOD_NAMES and entry.method != _AES_METHOD
+    ) or data_at > end:
+        return None
+    if entry.compressed_size is not None and data_at + entry.compressed_size > end:
+        return None
+    return found
+
+
+def _unaccounted(
+    unit: Unit, fh: BinaryIO, start: int, end: int, budget: Budget, cuts: MemberCuts
+) -> Iterator[Unit | UnitFailure]:
+    """Bytes the central directory does not account for: the members found there from their
+    local headers (``NAME#local@OFFSET``: another archive concatenated before this one, a
+    member left out of the directory), then every other range (``#unaccounted@OFFSET``: the
+    comment, slack after a member's declared size, bytes before, between or after the
+    entries), each read by content. Directory and end records found there are structure."""
+    leftovers: list[tuple[int, int]] = []
+    pos = last = start
+    with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        while (m := _SIGNATURES.search(view, pos, end)) is not None:
+            q = m.start()
+            head = view[q : q + _STRUCTURE_PROBE]
+            size = structure_size(head)
+            found = _local_member(fh, q, end) if head[:4] == LOCAL_SIG else None
+            if size is None and found is None:
+                pos = q + 1
+                continue
+            if q > last:
+                leftovers.append((last, q))
+            if found is not None:
+                entry, data_at = found
+                budget.count_member()
+                local = dataclasses.replace(entry, name=f"{entry.name}#local@{q}")
+                if entry.compressed_size is None:
+                    local.compressed_size = end - data_at  # bounded by the unaccounted range
+                try:
+                    used = yield from _read_member(
+                        unit, fh, data_at, local, 0, budget, cuts, in_directory=False
+                    )
+                except FormatError as exc:
+                    yield UnitFailure(member_label(unit, local.name), "member", str(exc))
+                    used = local.compressed_size or 0
+                size = data_at - q + (entry.compressed_size if entry.compressed_size is not None else used)
+                if entry.flags & FLAG_DESCRIPTOR:
+                    size = after_descriptor(fh, q + size) - q
+            assert size is not None
+            pos = last = min(end, q + size)
+    if last < end:
+        leftovers.append((last, end))
+    for a, b in leftovers:
+        if b - a < MIN_UNACCOUNTED_BYTES or _all_zero(fh, a, b):
+            continue
+        yield from _read_range(unit, fh, a, b, budget, cuts)
+
+
+def _all_zero(fh: BinaryIO, start: int, end: int) -> bool:
+    fh.seek(start)
+    left = end - start
+    while left > 0:
+        chunk = fh.read(min(CHUNK_BYTES, left))
+        if not chunk or chunk.count(0) != len(chunk):
+            return not chunk
+        left -= len(chunk)
+    return True
+
+
+def _read_range(
+    unit: Unit, fh: BinaryIO, start: int, end: int, budget: Budget, cuts: MemberCuts
+) -> Iterator[Unit | UnitFailure]:
+    """``[start, end)`` of the archive, copied as a unit ``#unaccounted@START`` read by content."""
+    fh.seek(start)
+    raw = CountingReader(fh, budget, limit=end - start)
+    label = member_label(unit, f"{UNACCOUNTED}@{start}")
+    try:
+        yield from spool_member(unit, label, raw.read, Meter(budget, "unaccounted bytes"))
+    except LimitExceeded as exc:
+        if not cuts.note(exc):
+            raise
 
 
 def _from_local_headers(unit: Unit, fh: BinaryIO, budget: Budget) -> Iterator[Unit | UnitFailure]:
@@ -378,4 +523,4 @@ def members(
             yield from _from_directory(unit, index_fh, data_fh, cd, budget, skip)
 
 
-__all__ = ["KIND", "ZipLzmaCodec", "members", "sniff"]
+__all__ = ["KIND", "MIN_UNACCOUNTED_BYTES", "UNACCOUNTED", "ZipLzmaCodec", "members", "sniff"]
