@@ -6,6 +6,14 @@ non-recursive zip bombs) stop the archive. Without a usable end record (a
 truncated copy) the members are walked from their local headers, and the
 archive is reported partial.
 
+Every byte is accounted for. After the directory's members, the ranges no entry,
+directory or end record claims are walked: members found there from their local
+headers are read as ``NAME#local@OFFSET`` (a zip concatenated before this one, a
+member left out of the directory), and every other range of 8 bytes or more that
+is not all zeros as ``#unaccounted@OFFSET`` (the comment, a self-extractor's stub,
+slack after a member's declared size or after its stream ends inside it), read by
+content like any member.
+
 A member that hits a per-member limit (ratio, bytes per member) is cut short
 there and the next member is read: each member's data starts where the central
 directory (or, walking local headers, the compressed size) says, so nothing of
@@ -19,7 +27,6 @@ is walked here with ``skip`` leaving out the parts the workbook reader reads.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import heapq
 import lzma
@@ -51,6 +58,13 @@ from verifydel.containers._streams import (
     xz_codec,
     zstd_codec,
 )
+from verifydel.containers._zipgaps import (
+    MIN_UNACCOUNTED_BYTES,
+    UNACCOUNTED,
+    Extents,
+    all_zero,
+    read_range,
+)
 from verifydel.containers._zipcrypt import (
     AES_STRENGTHS,
     AesReader,
@@ -75,16 +89,12 @@ from verifydel.core.zipdir import (
     read_local_entry,
     structure_size,
 )
-from verifydel.core.limits import CHUNK_BYTES, Budget, LimitExceeded, Limits, Meter
+from verifydel.core.limits import Budget, LimitExceeded, Limits, Meter
 from verifydel.errors import FormatError, SourceError
 from verifydel.core.unit import Unit, UnitFailure
 
 KIND: Final = "zip"
 _SPANNED: Final = b"PK\x07\x08"  # a split archive's first part opens with this marker
-#: The name (after "!/") of bytes no directory entry accounts for, read by content.
-UNACCOUNTED: Final = "#unaccounted"
-#: Unaccounted ranges shorter than this are not read: no phone number or address fits.
-MIN_UNACCOUNTED_BYTES: Final = 8
 _SIGNATURES: Final = re.compile(rb"PK(?:\x03\x04|\x01\x02|\x05\x06|\x06\x06|\x06\x07)")
 _STRUCTURE_PROBE: Final = 46  # a central-directory entry's fixed part, the longest probed
 
@@ -289,45 +299,6 @@ def _read_member(
     return reader.input_used
 
 
-class _Extents:
-    """Byte ranges of the file already claimed by a member (``claim``: strictly, no overlap), and
-    by the archive's own structure or members not read here (``note``: may overlap)."""
-
-    def __init__(self) -> None:
-        self._starts: list[int] = []
-        self._ends: list[int] = []
-        self._noted: list[tuple[int, int]] = []
-
-    def claim(self, start: int, end: int) -> bool:
-        i = bisect.bisect_right(self._starts, start)
-        if (i > 0 and self._ends[i - 1] > start) or (
-            i < len(self._starts) and self._starts[i] < end
-        ):
-            return False
-        self._starts.insert(i, start)
-        self._ends.insert(i, end)
-        return True
-
-    def note(self, start: int, end: int) -> None:
-        if end > start:
-            self._noted.append((start, end))
-
-    def gaps(self, size: int) -> list[tuple[int, int]]:
-        """The ranges of ``[0, size)`` nothing claimed or noted."""
-        self._noted.sort()
-        out: list[tuple[int, int]] = []
-        pos = 0
-        for start, end in heapq.merge(zip(self._starts, self._ends), self._noted):
-            if start > pos:
-                out.append((pos, min(start, size)))
-            pos = max(pos, end)
-            if pos >= size:
-                break
-        if pos < size:
-            out.append((pos, size))
-        return [(a, b) for a, b in out if b > a]
-
-
 def _from_directory(
     unit: Unit,
     index_fh: BinaryIO,
@@ -336,7 +307,7 @@ def _from_directory(
     budget: Budget,
     skip: Callable[[str], bool] | None,
 ) -> Iterator[Unit | UnitFailure]:
-    extents = _Extents()
+    extents = Extents()
     for start, end in cd.structure():
         extents.note(start, end)
     cuts = MemberCuts()
@@ -378,7 +349,7 @@ def _from_directory(
             # the stream ended before its declared size: the rest is read as unaccounted bytes
             slack.append((data_at + used, data_at + entry.compressed_size))
     size = data_fh.seek(0, 2)
-    for start, end in heapq.merge(extents.gaps(size), slack):
+    for start, end in heapq.merge(extents.gaps(size), sorted(slack)):
         yield from _unaccounted(unit, data_fh, start, end, budget, cuts)
     cuts.raise_if_any()
 
@@ -441,34 +412,10 @@ def _unaccounted(
     if last < end:
         leftovers.append((last, end))
     for a, b in leftovers:
-        if b - a < MIN_UNACCOUNTED_BYTES or _all_zero(fh, a, b):
+        if b - a < MIN_UNACCOUNTED_BYTES or all_zero(fh, a, b):
             continue
-        yield from _read_range(unit, fh, a, b, budget, cuts)
+        yield from read_range(unit, fh, a, b, budget, cuts)
 
-
-def _all_zero(fh: BinaryIO, start: int, end: int) -> bool:
-    fh.seek(start)
-    left = end - start
-    while left > 0:
-        chunk = fh.read(min(CHUNK_BYTES, left))
-        if not chunk or chunk.count(0) != len(chunk):
-            return not chunk
-        left -= len(chunk)
-    return True
-
-
-def _read_range(
-    unit: Unit, fh: BinaryIO, start: int, end: int, budget: Budget, cuts: MemberCuts
-) -> Iterator[Unit | UnitFailure]:
-    """``[start, end)`` of the archive, copied as a unit ``#unaccounted@START`` read by content."""
-    fh.seek(start)
-    raw = CountingReader(fh, budget, limit=end - start)
-    label = member_label(unit, f"{UNACCOUNTED}@{start}")
-    try:
-        yield from spool_member(unit, label, raw.read, Meter(budget, "unaccounted bytes"))
-    except LimitExceeded as exc:
-        if not cuts.note(exc):
-            raise
 
 
 def _from_local_headers(unit: Unit, fh: BinaryIO, budget: Budget) -> Iterator[Unit | UnitFailure]:
