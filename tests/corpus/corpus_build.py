@@ -24,7 +24,8 @@ for _p in (HERE, HERE.parent / "containers"):  # the container test kit is reuse
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-import corpus_cases_containers  # noqa: E402,F401 - registers its cases
+import corpus_cases_container_bytes  # noqa: E402,F401 - registers its cases
+import corpus_cases_containers  # noqa: E402,F401
 import corpus_cases_dumps  # noqa: E402,F401
 import corpus_cases_excel_hostile  # noqa: E402,F401
 import corpus_cases_files  # noqa: E402,F401

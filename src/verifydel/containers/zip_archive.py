@@ -6,6 +6,14 @@ non-recursive zip bombs) stop the archive. Without a usable end record (a
 truncated copy) the members are walked from their local headers, and the
 archive is reported partial.
 
+Every byte is accounted for. After the directory's members, the ranges no entry,
+directory or end record claims are walked: members found there from their local
+headers are read as ``NAME#local@OFFSET`` (a zip concatenated before this one, a
+member left out of the directory), and every other range of 8 bytes or more that
+is not all zeros as ``#unaccounted@OFFSET`` (the comment, a self-extractor's stub,
+slack after a member's declared size or after its stream ends inside it), read by
+content like any member.
+
 A member that hits a per-member limit (ratio, bytes per member) is cut short
 there and the next member is read: each member's data starts where the central
 directory (or, walking local headers, the compressed size) says, so nothing of
@@ -19,8 +27,11 @@ is walked here with ``skip`` leaving out the parts the workbook reader reads.
 
 from __future__ import annotations
 
-import bisect
+import dataclasses
+import heapq
 import lzma
+import mmap
+import re
 from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from pathlib import Path
@@ -47,6 +58,13 @@ from verifydel.containers._streams import (
     xz_codec,
     zstd_codec,
 )
+from verifydel.containers._zipgaps import (
+    MIN_UNACCOUNTED_BYTES,
+    UNACCOUNTED,
+    Extents,
+    all_zero,
+    read_range,
+)
 from verifydel.containers._zipcrypt import (
     AES_STRENGTHS,
     AesReader,
@@ -64,10 +82,12 @@ from verifydel.core.zipdir import (
     ZipEntry,
     after_descriptor,
     central_entries,
+    entry_extent,
     extra_field,
     find_central_directory,
     local_data_offset,
     read_local_entry,
+    structure_size,
 )
 from verifydel.core.limits import Budget, LimitExceeded, Limits, Meter
 from verifydel.errors import FormatError, SourceError
@@ -75,6 +95,8 @@ from verifydel.core.unit import Unit, UnitFailure
 
 KIND: Final = "zip"
 _SPANNED: Final = b"PK\x07\x08"  # a split archive's first part opens with this marker
+_SIGNATURES: Final = re.compile(rb"PK(?:\x03\x04|\x01\x02|\x05\x06|\x06\x06|\x06\x07)")
+_STRUCTURE_PROBE: Final = 46  # a central-directory entry's fixed part, the longest probed
 
 _AES_METHOD: Final = 99
 _LZMA_METHOD: Final = 14
@@ -227,7 +249,9 @@ def _read_member(
     *,
     in_directory: bool,
 ) -> Generator[Unit | UnitFailure, None, int]:
-    """Yield one member (or why it failed); return how many raw bytes its data took.
+    """Yield one member (or why it failed); return how many raw bytes its data took (a
+    self-terminating stream read whole may take fewer than the declared size; a member cut
+    short or damaged is taken to fill its declared size).
 
     With a central directory a damaged member is reported and the archive goes
     on; walking local headers, damage stops the walk (the next header's place is
@@ -252,7 +276,11 @@ def _read_member(
     try:
         yield from spool_member(unit, label, reader.read)
         final_check()
-        crc_known = entry.compressed_size is not None and not (aes and aes[0] == 2)
+        crc_known = (
+            entry.compressed_size is not None
+            and not (aes and aes[0] == 2)
+            and (in_directory or not entry.flags & FLAG_DESCRIPTOR)  # then the crc is after the data
+        )
         if crc_known and reader.crc != entry.crc:
             raise FormatError(
                 "the member's data fails its checksum (damaged, altered, or a wrong password); "
@@ -262,29 +290,13 @@ def _read_member(
     except LimitExceeded as exc:  # the member's MemberCut is out: go on where the next is known
         if not (cuts.note(exc) and (in_directory or entry.compressed_size is not None)):
             raise
+        return entry.compressed_size or 0
     except FormatError as exc:
         if not in_directory:
             raise
         yield UnitFailure(label, "member", str(exc))
+        return entry.compressed_size or 0
     return reader.input_used
-
-
-class _Extents:
-    """Byte ranges of the file already claimed by a member."""
-
-    def __init__(self) -> None:
-        self._starts: list[int] = []
-        self._ends: list[int] = []
-
-    def claim(self, start: int, end: int) -> bool:
-        i = bisect.bisect_right(self._starts, start)
-        if (i > 0 and self._ends[i - 1] > start) or (
-            i < len(self._starts) and self._starts[i] < end
-        ):
-            return False
-        self._starts.insert(i, start)
-        self._ends.insert(i, end)
-        return True
 
 
 def _from_directory(
@@ -295,16 +307,24 @@ def _from_directory(
     budget: Budget,
     skip: Callable[[str], bool] | None,
 ) -> Iterator[Unit | UnitFailure]:
-    extents = _Extents()
+    extents = Extents()
+    for start, end in cd.structure():
+        extents.note(start, end)
     cuts = MemberCuts()
+    slack: list[tuple[int, int]] = []
     for index, entry in enumerate(central_entries(index_fh, cd), 1):
         budget.count_member()
-        if skip is not None and skip(entry.name):
-            continue
-        if entry.is_directory or entry.is_special:
-            continue
-        if entry.is_link:
-            yield link_failure(unit, entry.name)
+        if (
+            (skip is not None and skip(entry.name))
+            or entry.is_directory
+            or entry.is_special
+            or entry.is_link
+        ):
+            if entry.is_link:
+                yield link_failure(unit, entry.name)
+            extent = entry_extent(data_fh, entry)  # not read here, but accounted for
+            if extent is not None:
+                extents.note(*extent)
             continue
         assert entry.header_offset is not None and entry.compressed_size is not None
         data_at = local_data_offset(data_fh, entry.header_offset)
@@ -320,10 +340,82 @@ def _from_directory(
                 f"member {index} overlaps another member's data (a zip bomb construction)",
                 hint="the rest of this archive was not scanned",
             )
-        yield from _read_member(
+        if entry.flags & FLAG_DESCRIPTOR:
+            extents.note(*(entry_extent(data_fh, entry) or (0, 0)))
+        used = yield from _read_member(
             unit, data_fh, data_at, entry, index, budget, cuts, in_directory=True
         )
+        if used < entry.compressed_size and not entry.flags & FLAG_ENCRYPTED:
+            # the stream ended before its declared size: the rest is read as unaccounted bytes
+            slack.append((data_at + used, data_at + entry.compressed_size))
+    size = data_fh.seek(0, 2)
+    for start, end in heapq.merge(extents.gaps(size), sorted(slack)):
+        yield from _unaccounted(unit, data_fh, start, end, budget, cuts)
     cuts.raise_if_any()
+
+
+def _local_member(fh: BinaryIO, pos: int, end: int) -> tuple[ZipEntry, int] | None:
+    """The member whose local header is at ``pos``, if it looks like one and its data (when its
+    size is known) lies before ``end``; bytes that only happen to hold the signature are not."""
+    found = read_local_entry(fh, pos)
+    if found is None:
+        return None
+    entry, data_at = found
+    if (
+        entry.method not in _METHOD_NAMES and entry.method != _AES_METHOD
+    ) or data_at > end:
+        return None
+    if entry.compressed_size is not None and data_at + entry.compressed_size > end:
+        return None
+    return found
+
+
+def _unaccounted(
+    unit: Unit, fh: BinaryIO, start: int, end: int, budget: Budget, cuts: MemberCuts
+) -> Iterator[Unit | UnitFailure]:
+    """Bytes the central directory does not account for: the members found there from their
+    local headers (``NAME#local@OFFSET``: another archive concatenated before this one, a
+    member left out of the directory), then every other range (``#unaccounted@OFFSET``: the
+    comment, slack after a member's declared size, bytes before, between or after the
+    entries), each read by content. Directory and end records found there are structure."""
+    leftovers: list[tuple[int, int]] = []
+    pos = last = start
+    with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        while (m := _SIGNATURES.search(view, pos, end)) is not None:
+            q = m.start()
+            head = view[q : q + _STRUCTURE_PROBE]
+            size = structure_size(head)
+            found = _local_member(fh, q, end) if head[:4] == LOCAL_SIG else None
+            if size is None and found is None:
+                pos = q + 1
+                continue
+            if q > last:
+                leftovers.append((last, q))
+            if found is not None:
+                entry, data_at = found
+                budget.count_member()
+                local = dataclasses.replace(entry, name=f"{entry.name}#local@{q}")
+                if entry.compressed_size is None:
+                    local.compressed_size = end - data_at  # bounded by the unaccounted range
+                try:
+                    used = yield from _read_member(
+                        unit, fh, data_at, local, 0, budget, cuts, in_directory=False
+                    )
+                except FormatError as exc:
+                    yield UnitFailure(member_label(unit, local.name), "member", str(exc))
+                    used = local.compressed_size or 0
+                size = data_at - q + (entry.compressed_size if entry.compressed_size is not None else used)
+                if entry.flags & FLAG_DESCRIPTOR:
+                    size = after_descriptor(fh, q + size) - q
+            assert size is not None
+            pos = last = min(end, q + size)
+    if last < end:
+        leftovers.append((last, end))
+    for a, b in leftovers:
+        if b - a < MIN_UNACCOUNTED_BYTES or all_zero(fh, a, b):
+            continue
+        yield from read_range(unit, fh, a, b, budget, cuts)
+
 
 
 def _from_local_headers(unit: Unit, fh: BinaryIO, budget: Budget) -> Iterator[Unit | UnitFailure]:
@@ -378,4 +470,4 @@ def members(
             yield from _from_directory(unit, index_fh, data_fh, cd, budget, skip)
 
 
-__all__ = ["KIND", "ZipLzmaCodec", "members", "sniff"]
+__all__ = ["KIND", "MIN_UNACCOUNTED_BYTES", "UNACCOUNTED", "ZipLzmaCodec", "members", "sniff"]

@@ -93,6 +93,18 @@ class CentralDirectory:
     offset: int  # where the directory starts in the file
     size: int
     shift: int  # bytes before the archive proper (a self-extractor's stub): added to every offset
+    end_at: int = -1  # where the end record starts (its comment follows its 22 bytes)
+    end64_at: int | None = None  # where the zip64 end record starts, when there is one
+
+    def structure(self) -> list[tuple[int, int]]:
+        """The byte ranges of the directory and the end records (the comment left out)."""
+        out = [(self.offset, self.offset + self.size)]
+        if self.end64_at is not None:
+            out.append((self.end64_at, self.end64_at + _END64.size))
+        if self.end_at >= 0:
+            locator = self.end_at - _END64_LOCATOR.size if self.end64_at is not None else self.end_at
+            out.append((locator, self.end_at + _END.size))
+        return out
 
 
 def extra_fields(extra: bytes) -> Iterator[tuple[int, bytes]]:
@@ -154,22 +166,26 @@ def find_central_directory(fh: BinaryIO, file_size: int) -> CentralDirectory | N
     end_at = file_size - tail_size + pos
     _, _, _, _, _, cd_size, cd_offset, _ = _END.unpack_from(tail, pos)
     record_at = end_at
+    end64: int | None = None
     if end_at >= _END64_LOCATOR.size:
         fh.seek(end_at - _END64_LOCATOR.size)
         locator = fh.read(_END64_LOCATOR.size)
         if locator[:4] == END64_LOCATOR_SIG:
             _, _, end64_offset, _ = _END64_LOCATOR.unpack(locator)
             end64_at = end_at - _END64_LOCATOR.size - _END64.size
-            fh.seek(end64_at if end64_at >= 0 else end64_offset)
+            end64_at = end64_at if end64_at >= 0 else end64_offset
+            fh.seek(end64_at)
             record = fh.read(_END64.size)
             if len(record) == _END64.size and record[:4] == END64_SIG:
                 fields = _END64.unpack(record)
                 cd_size, cd_offset = fields[8], fields[9]
-                record_at = end64_at
+                record_at, end64 = end64_at, end64_at
     shift = record_at - cd_size - cd_offset
     if shift < 0 or cd_offset + shift + cd_size > file_size:
         return None
-    return CentralDirectory(offset=cd_offset + shift, size=cd_size, shift=shift)
+    return CentralDirectory(
+        offset=cd_offset + shift, size=cd_size, shift=shift, end_at=end_at, end64_at=end64
+    )
 
 
 def central_entries(fh: BinaryIO, cd: CentralDirectory) -> Iterator[ZipEntry]:
@@ -269,14 +285,45 @@ def read_local_entry(fh: BinaryIO, pos: int) -> tuple[ZipEntry, int] | None:
 
 
 def after_descriptor(fh: BinaryIO, data_end: int) -> int:
-    """Where the next local header starts after a data descriptor that follows ``data_end``."""
+    """Where the next local header (or the central directory) starts after a data descriptor
+    that follows ``data_end``."""
     fh.seek(data_end)
     probe = fh.read(28)
     start = 4 if probe[:4] == DESCRIPTOR_SIG else 0
     for size in (12, 20):  # crc + 32-bit sizes, or crc + zip64 sizes
-        if probe[start + size : start + size + 4] == LOCAL_SIG:
+        if probe[start + size : start + size + 4] in (LOCAL_SIG, CENTRAL_SIG):
             return data_end + start + size
     return data_end + start + 12
+
+
+def entry_extent(fh: BinaryIO, entry: ZipEntry) -> tuple[int, int] | None:
+    """The bytes a central-directory entry claims: its local header, data and data descriptor
+    (None when its local header is not where the directory says)."""
+    if entry.header_offset is None or entry.compressed_size is None:
+        return None
+    data_at = local_data_offset(fh, entry.header_offset)
+    if data_at is None:
+        return None
+    end = data_at + entry.compressed_size
+    if entry.flags & FLAG_DESCRIPTOR:
+        end = after_descriptor(fh, end)
+    return entry.header_offset, end
+
+
+def structure_size(head: bytes) -> int | None:
+    """The size of the directory record or end record ``head`` opens with (a central-directory
+    entry, an end record without its comment, a zip64 end record or locator), or None."""
+    sig = head[:4]
+    if sig == CENTRAL_SIG and len(head) >= _CENTRAL.size:
+        n, e, c = struct.unpack_from("<3H", head, 28)
+        return _CENTRAL.size + n + e + c
+    if sig == END_SIG and len(head) >= _END.size:
+        return _END.size
+    if sig == END64_SIG and len(head) >= _END64.size:
+        return _END64.size
+    if sig == END64_LOCATOR_SIG and len(head) >= _END64_LOCATOR.size:
+        return _END64_LOCATOR.size
+    return None
 
 
 __all__ = [
@@ -285,14 +332,19 @@ __all__ = [
     "FLAG_DESCRIPTOR",
     "FLAG_ENCRYPTED",
     "FLAG_STRONG_ENCRYPTION",
+    "CENTRAL_SIG",
+    "END64_LOCATOR_SIG",
+    "END64_SIG",
     "LOCAL_SIG",
     "CentralDirectory",
     "ZipEntry",
     "after_descriptor",
     "central_entries",
     "decode_name",
+    "entry_extent",
     "extra_field",
     "find_central_directory",
     "local_data_offset",
     "read_local_entry",
+    "structure_size",
 ]

@@ -5,9 +5,12 @@ reads the zip's central directory (``core.zipdir``, the same parser the zip
 container uses):
 
 - ``WHOLE``: a workbook holding nothing but its own parts; this reader reads it;
-- ``WITH_MEMBERS``: a workbook with other members too (a CSV tucked inside): the
-  reader (``verifydel.pipeline``) reads its sheets here and walks the zip for the
-  rest, leaving out what ``is_workbook_part`` names;
+- ``WITH_MEMBERS``: a workbook with other parts too (pictures, embedded objects,
+  customXml, comments, drawings, a CSV tucked inside, whatever their names) or with
+  bytes its directory does not account for (a comment, bytes before, between or
+  after the parts): the reader (``verifydel.pipeline``) reads its sheets here and
+  walks the zip for the rest, leaving out only the parts ``is_workbook_part`` names,
+  those the workbook reader reads;
 - ``NOT_A_WORKBOOK``.
 
 When the directory is lost (a truncated copy), the local headers at the start of
@@ -18,6 +21,7 @@ as an unknown format.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
@@ -28,7 +32,9 @@ from verifydel.core.unit import Unit
 from verifydel.core.zipdir import (
     LOCAL_SIG,
     CentralDirectory,
+    ZipEntry,
     central_entries,
+    entry_extent,
     find_central_directory,
     read_local_entry,
 )
@@ -39,13 +45,21 @@ from verifydel.formats.excel._workbook import open_workbook_tables
 KIND: Final = "xlsx"
 WORKBOOK_PART: Final = "xl/workbook.xml"
 _WORKBOOK_FOLDER: Final = "xl/"
-WORKBOOK_PREFIXES: Final = ("[Content_Types].xml", "_rels/", "docProps/", "xl/", "customXml/")
-#: What a workbook part may be: XML, relations, embedded binaries and pictures. A CSV
-#: tucked under xl/ is not a workbook part: it is read as a member.
-WORKBOOK_PART_SUFFIXES: Final = (
-    ".xml", ".rels", ".bin", ".vml", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf",
-    ".tif", ".tiff", ".bmp", ".svg", "/",
-)  # fmt: skip
+#: The parts the workbook reader reads (or that only describe the package): everything else
+#: in the zip (pictures, embedded objects, customXml, comments, drawings, printer settings,
+#: a CSV anywhere) is walked as a member and read by content, whatever its name.
+_READ_PARTS: Final = re.compile(
+    r"""\[Content_Types\]\.xml
+    |_rels/\.rels
+    |xl/_rels/workbook\.xml\.rels
+    |xl/workbook\.xml
+    |xl/worksheets/[^/]+\.xml
+    |xl/sharedStrings\.xml
+    |xl/styles\.xml
+    |xl/theme/[^/]+\.xml
+    |docProps/(?:core|app|custom)\.xml""",
+    re.VERBOSE | re.IGNORECASE,
+)
 #: Entries looked at to tell a workbook from an archive (a workbook has a few dozen).
 MAX_WORKBOOK_PARTS: Final = 10_000
 #: Local headers read when the central directory is lost.
@@ -59,16 +73,17 @@ class Layout(Enum):
 
 
 def is_workbook_part(name: str) -> bool:
-    return name.startswith(WORKBOOK_PREFIXES) and name.lower().endswith(WORKBOOK_PART_SUFFIXES)
+    """Whether the workbook reader reads the part ``name`` (the zip walk leaves it out)."""
+    return _READ_PARTS.fullmatch(name) is not None
 
 
-def _names(fh: BinaryIO, cd: CentralDirectory, cap: int) -> Iterator[str]:
-    """Up to ``cap`` member names; as many as can be read when the directory is damaged."""
+def _entries(fh: BinaryIO, cd: CentralDirectory, cap: int) -> Iterator[ZipEntry]:
+    """Up to ``cap`` members; as many as can be read when the directory is damaged."""
     try:
         for n, entry in enumerate(central_entries(fh, cd)):
             if n >= cap:
                 return
-            yield entry.name
+            yield entry
     except SourceError:
         return
 
@@ -98,14 +113,36 @@ def layout(path: Path | None) -> Layout:
                 if any(n.startswith(_WORKBOOK_FOLDER) for n in leading):
                     return Layout.WHOLE
                 return Layout.NOT_A_WORKBOOK
-            names = list(_names(fh, cd, MAX_WORKBOOK_PARTS + 1))
+            entries = list(_entries(fh, cd, MAX_WORKBOOK_PARTS + 1))
+            names = [e.name for e in entries]
+            if WORKBOOK_PART not in names:
+                return Layout.NOT_A_WORKBOOK
+            if (
+                len(names) <= MAX_WORKBOOK_PARTS
+                and all(is_workbook_part(e.name) or e.is_directory for e in entries)
+                and _accounts_for_every_byte(fh, cd, entries)
+            ):
+                return Layout.WHOLE
     except (OSError, SourceError):
         return Layout.NOT_A_WORKBOOK
-    if WORKBOOK_PART not in names:
-        return Layout.NOT_A_WORKBOOK
-    if len(names) <= MAX_WORKBOOK_PARTS and all(is_workbook_part(n) for n in names):
-        return Layout.WHOLE
     return Layout.WITH_MEMBERS
+
+
+def _accounts_for_every_byte(fh: BinaryIO, cd: CentralDirectory, entries: list[ZipEntry]) -> bool:
+    """Whether the parts, the directory and the end record cover the file with nothing left
+    over (no comment, nothing before, between or after): else the zip walk reads the rest."""
+    ranges = cd.structure()
+    for entry in entries:
+        extent = entry_extent(fh, entry)
+        if extent is None:
+            return False
+        ranges.append(extent)
+    pos = 0
+    for start, end in sorted(ranges):
+        if start > pos:
+            return False
+        pos = max(pos, end)
+    return pos >= fh.seek(0, 2)
 
 
 def sniff(probe: Probe) -> bool:

@@ -16,7 +16,11 @@ Details (facts about the whole file, the same dict on every table of the file)
     was), "mixed", or "unknown" (no freed space seen); ``recovered_cells``
     (rows reported, after copies were skipped), ``duplicate_cells`` (copies skipped),
     ``overflow_unreadable`` (rows whose overflow chain broke: their last values
-    are null).
+    are null); ``pages_past_declared_size`` and ``bytes_past_last_page`` when the file
+    holds more than the size its header declares (SQLite never reads those bytes, and
+    ``integrity_check`` does not see them): they are searched for cells too, a table
+    leaf's cells, freeblocks and gap, any other page (and the bytes after the last
+    whole page) byte by byte, and rows found there are reported as recovered.
     WAL: ``page_size``, ``frames``, ``committed_frames`` (up to the last commit of the
     current log), ``stale_frames`` (left from an earlier log), ``live_cells`` (rows in
     the newest committed frame of their page), ``recovered_cells``. Journal:
@@ -39,6 +43,7 @@ from verifydel.formats.sqlite._pages import (
     FREE_LEAF,
     FREE_TRUNK,
     HEADER_BYTES,
+    UNSEEN,
     DbHeader,
     PagedFile,
     PageMap,
@@ -72,6 +77,7 @@ def describe_database(path: Path) -> Described:
     pf = PagedFile(path, hdr.page_size)
     try:
         shapes, notes = table_shapes(schema_rows(pf.page, hdr))
+        past = _past_declared_size(hdr, pf)
     finally:
         pf.close()
     details: Details = {
@@ -81,6 +87,9 @@ def describe_database(path: Path) -> Described:
         "auto_vacuum": hdr.auto_vacuum,
         "secure_delete": "unknown",
     }
+    if past is not None:
+        details["pages_past_declared_size"] = past[0]
+        details["bytes_past_last_page"] = past[1]
     cache: list[PageMap] = []
 
     def opener() -> Session:
@@ -91,8 +100,9 @@ def describe_database(path: Path) -> Described:
             problems.append(
                 f"the file holds {count} whole pages, its header says {hdr.page_count} (truncated)"
             )
-        elif pf.size % hdr.page_size:
+        elif pf.size % hdr.page_size and past is None:
             problems.append(f"the file ends inside page {count + 1} (truncated)")
+        declared = hdr.page_count if past is not None else count
         if not cache:
             cache.append(
                 map_pages(pf.page, count, hdr, [(s.root, i + 1) for i, s in enumerate(shapes)])
@@ -101,16 +111,27 @@ def describe_database(path: Path) -> Described:
         role = pm.role
         per_trunk = hdr.usable // 4 - 2
 
+        tail = pf.size - count * hdr.page_size if past is not None else 0
+
         def slots() -> Iterator[int]:
-            return (
-                n for n in range(1, len(role)) if role[n] > 0 or role[n] in (FREE_LEAF, FREE_TRUNK)
+            yield from (
+                n
+                for n in range(1, len(role))
+                if role[n] > 0 or role[n] in (FREE_LEAF, FREE_TRUNK) or n > declared
             )
+            if tail:
+                yield count + 1  # the bytes after the last whole page
 
         def image(n: int) -> Image | None:
+            at = (n - 1) * hdr.page_size
+            if n > count:
+                return Image(pf.read(at, tail), n, at, raw=True) if tail else None
             b = pf.page(n)
             if b is None:
                 return None
-            at, r = (n - 1) * hdr.page_size, role[n]
+            r = role[n]
+            if n > declared and r == UNSEEN:  # past the database's end: no structure to trust
+                return Image(b, n, at, pointers=True, raw=True)
             if r > 0:
                 return Image(b, n, at, hint=r - 1)
             if r == FREE_LEAF:
@@ -126,6 +147,15 @@ def describe_database(path: Path) -> Described:
         return Session(carver, slots, image, pf.close, problems + pm.problems)
 
     return Described(shapes, details, opener, notes)
+
+
+def _past_declared_size(hdr: DbHeader, pf: PagedFile) -> tuple[int, int] | None:
+    """(whole pages, bytes of a last partial page) the file holds past the size its header
+    declares; None when the header declares no size (then SQLite uses the file's) or the file
+    holds nothing past it. SQLite never reads them; the walker searches them as freed space."""
+    if not hdr.page_count or pf.size <= hdr.page_count * hdr.page_size:
+        return None
+    return max(0, pf.pages - hdr.page_count), (pf.size - pf.base) % hdr.page_size
 
 
 def _neighbour(path: Path, suffix: str) -> Path | None:

@@ -69,6 +69,8 @@ class Image:
     #: > 0: no b-tree header survives (a freelist trunk): search [scan_from, usable).
     scan_from: int = 0
     freed: bool = False  # a freelist leaf page of the database file
+    #: No b-tree structure to trust (bytes past the database's declared size): search it all.
+    raw: bool = False
 
     @property
     def hdr(self) -> int:
@@ -166,6 +168,10 @@ def carve_image(
     b, u = img.data, carver.usable
     if evidence is not None and img.freed:
         evidence.note(b, 0, u)
+    if img.raw and table_leaf(b, img.hdr, u) is None:
+        for cell in carve_region(b, 0, len(b), carver, img.hint):
+            yield cell, True
+        return
     if img.scan_from:
         for cell in carve_region(b, img.scan_from, u, carver, img.hint):
             yield cell, True
