@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,6 +137,10 @@ def _scan_table(table: Table, pack: LoadedPack, options: ScanOptions, observer: 
     started = time.perf_counter()
     chosen = ChosenColumns()
 
+    def noted(choice: ChosenColumns) -> None:
+        result.columns = choice.shown_fields()
+        result.notes += choice.notes
+
     def work(item: tuple[pl.DataFrame, int]) -> tuple[int, int, pl.DataFrame | None]:
         batch, first_row = item
         found = None
@@ -145,8 +149,8 @@ def _scan_table(table: Table, pack: LoadedPack, options: ScanOptions, observer: 
         return batch.height, int(batch.estimated_size()), found
 
     try:
-        batches = numbered_batches(table, options.mapping, chosen)
-        for rows, nbytes, found in ordered_map(work, _noting(batches, chosen, result), options.threads):
+        batches = numbered_batches(table, options.mapping, chosen, on_chosen=noted)
+        for rows, nbytes, found in ordered_map(work, batches, options.threads):
             if found is not None:
                 out.payload.append(found)
             result.rows += rows
@@ -159,19 +163,6 @@ def _scan_table(table: Table, pack: LoadedPack, options: ScanOptions, observer: 
     result.notes += [note for note in table.notes if note not in result.notes]
     result.seconds = round(time.perf_counter() - started, 3)
     return out
-
-
-def _noting(
-    batches: Iterator[tuple[pl.DataFrame, int]], chosen: ChosenColumns, result: SourceResult
-) -> Iterator[tuple[pl.DataFrame, int]]:
-    """The batches, with the column choice written to the result once it is made."""
-    noted = False
-    for item in batches:
-        if not noted:
-            result.columns = chosen.shown_fields()
-            result.notes += chosen.notes
-            noted = True
-        yield item
 
 
 def _clear_values(batch: pl.DataFrame, cols: Mapping[str, Sequence[str]]) -> pl.DataFrame:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,15 +81,11 @@ def _fingerprint_table(
         recs = fps.with_columns(ids.alias("record_id")).select("record_id", *fps.columns)
         return recs, split_by_code(combination_fingerprints(norm, secret)), batch.height
 
-    def checked() -> Iterator[tuple[pl.DataFrame, int]]:
-        checked_once = False
-        for item in numbered_batches(table, options.mapping, chosen):
-            if not checked_once:
-                _check_columns(table, chosen, id_column, allow_personal_id)
-                checked_once = True
-            yield item
+    def check(chosen: ChosenColumns) -> None:
+        _check_columns(table, chosen, id_column, allow_personal_id)
 
-    for recs, combos, rows in ordered_map(work, checked(), threads):
+    batches = numbered_batches(table, options.mapping, chosen, on_chosen=check)
+    for recs, combos, rows in ordered_map(work, batches, threads):
         part.records.append(recs)
         for code, entries in combos.items():
             part.entries.setdefault(code, []).append(entries.with_columns(pl.col(ROW) + part.rows))

@@ -11,7 +11,7 @@ are never reported: the report, and every note, shows ``column_N`` instead.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -105,9 +105,14 @@ def _with_header(
 
 
 def numbered_batches(
-    table: Table, mapping: Mapping[str, Sequence[str]] | None, chosen: ChosenColumns
+    table: Table,
+    mapping: Mapping[str, Sequence[str]] | None,
+    chosen: ChosenColumns,
+    on_chosen: Callable[[ChosenColumns], None] | None = None,
 ) -> Iterator[tuple[pl.DataFrame, int]]:
-    """(batch, rows before it) in order; ``chosen`` is filled from the first batch read.
+    """(batch, rows before it) in order; ``chosen`` is filled from the first batch read,
+    and ``on_chosen(chosen)`` called once then, before that batch is yielded (a command
+    records the choice, or refuses it by raising).
 
     A header row that might be a record leads the first batch, numbered row 0: its
     "rows before" is -1, so the data rows keep their numbers (row 1 is the first
@@ -120,6 +125,8 @@ def numbered_batches(
             found = choose_columns(table, batch, mapping)
             chosen.fields, chosen.notes, chosen.shown = found.fields, found.notes, found.shown
             decided = True
+            if on_chosen is not None:
+                on_chosen(chosen)
         yield batch, read
         read += batch.height
 
