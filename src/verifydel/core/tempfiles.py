@@ -1,6 +1,6 @@
 """Private temporary files: the one place verifydel makes them.
 
-Every temporary file is made by ``tempfile.mkstemp`` (O_EXCL, mode 0600, a
+Every temporary file is made as ``tempfile.mkstemp`` makes them (O_EXCL, mode 0600, a
 random name in the temporary folder, never a name taken from the media) and is
 registered here until it is removed, so that a signal handler can remove every
 one still on disk (``remove_all``): decompressed or decrypted members must not
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -22,7 +23,10 @@ from verifydel.errors import SourceError
 PREFIX: Final = "verifydel-"
 
 _live: set[str] = set()
-_lock = threading.Lock()
+#: Re-entrant: the SIGINT/SIGTERM handler runs in the main thread and may find it held there.
+_lock = threading.RLock()
+#: How mkstemp opens its files: new, private, never through a link.
+_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _closed = False  # set by remove_all(closing=True): the process is going, no new file
 
 
@@ -32,19 +36,30 @@ def _reason(exc: OSError) -> str:
 
 def new_private_file(suffix: str = "") -> tuple[int, Path]:
     """A new empty file readable by its owner only, open for writing: (fd, path). Registered
-    until ``discard``; raises SourceError (with what to do) when the folder refuses it."""
+    until ``discard``; raises SourceError (with what to do) when the folder refuses it.
+
+    The name is registered before the file exists, so a signal at any moment finds every
+    file this process made (``mkstemp`` would return it only once created)."""
+    folder = tempfile.gettempdir()
     with _lock:
         if _closed:
             raise SourceError("verifydel is stopping: no new temporary file")
-        try:
-            fd, name = tempfile.mkstemp(prefix=PREFIX, suffix=suffix)
-        except OSError as exc:
-            raise SourceError(
-                f"cannot create a temporary file: {_reason(exc)}",
-                hint="point TMPDIR at a folder verifydel may write to",
-            ) from None
-        _live.add(name)
-    return fd, Path(name)
+        for _ in range(100):
+            name = os.path.join(folder, f"{PREFIX}{secrets.token_hex(8)}{suffix}")
+            _live.add(name)
+            try:
+                fd = os.open(name, _FLAGS, 0o600)
+            except FileExistsError:
+                _live.discard(name)
+                continue
+            except OSError as exc:
+                _live.discard(name)
+                raise SourceError(
+                    f"cannot create a temporary file: {_reason(exc)}",
+                    hint="point TMPDIR at a folder verifydel may write to",
+                ) from None
+            return fd, Path(name)
+    raise SourceError("cannot create a temporary file: no free name", hint="empty the temporary folder")
 
 
 def discard(path: Path | str) -> None:
