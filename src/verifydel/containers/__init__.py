@@ -22,7 +22,6 @@ Encrypted members open with the password in the unit's budget (the CLI's
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Final, Protocol
 

@@ -7,7 +7,6 @@ which reads the tar inside in the same pass.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Final
 
 from verifydel.containers._spool import with_budget

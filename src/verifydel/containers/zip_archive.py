@@ -34,7 +34,6 @@ import mmap
 import re
 from collections.abc import Callable, Generator, Iterator
 from functools import partial
-from pathlib import Path
 from typing import BinaryIO, Final
 
 from verifydel.containers._spool import (

@@ -7,7 +7,6 @@ decoder's default memory bound and reported as damaged.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Final
 
 from verifydel.containers._single import stream_members

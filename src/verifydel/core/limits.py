@@ -64,12 +64,6 @@ class Limits:
     max_reader_memory: int = 4 << 30  # address space of the worker process running a native reader
 
 
-def limits_of(unit: Carrier) -> Limits:
-    """The limits in force for ``unit``: its budget's, or the defaults."""
-    budget = unit.budget
-    return budget.limits if budget is not None else Limits()
-
-
 class LimitExceeded(SourceError):
     """A container limit was hit; ``code`` is the reason code in the report.
 
@@ -237,4 +231,4 @@ class Meter:
                 )
 
 
-__all__ = ["CHUNK_BYTES", "MIB", "Budget", "LimitExceeded", "Limits", "Meter", "human_size", "limits_of"]
+__all__ = ["CHUNK_BYTES", "MIB", "Budget", "LimitExceeded", "Limits", "Meter", "human_size"]

@@ -22,8 +22,7 @@ opening a unit's tables. ``UnstructuredTable`` carries ``window_texts`` until
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
