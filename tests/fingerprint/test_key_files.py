@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from verifydel.errors import InsecureKeyFileError, KeyFileError, KeyFileIsAPackError
 from verifydel.fingerprint.keys import generate_secret, read_key, write_key
-
-
-@contextmanager
-def no_hang(seconds: float = 10):
-    """Interrupts a blocking open()/read() (a FIFO without a writer) instead of hanging the suite."""
-
-    def _raise(signum: int, frame: object) -> None:
-        raise TimeoutError(f"blocked for {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 @pytest.fixture
@@ -45,10 +27,10 @@ def test_shared_key_refused_with_chmod_hint(key: Path, mode: int) -> None:
     assert key.read_text().split()[1] not in str(err.value)
 
 
-def test_key_that_is_a_fifo_refused_without_blocking(tmp_path: Path) -> None:
+def test_key_that_is_a_fifo_refused_without_blocking(tmp_path: Path, bounded) -> None:
     path = tmp_path / "k.fifo"
     os.mkfifo(path, 0o600)  # O_NONBLOCK: opening it for reading never waits for a writer
-    with no_hang(), pytest.raises(KeyFileError, match="not a regular file"):
+    with bounded(), pytest.raises(KeyFileError, match="not a regular file"):
         read_key(path)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import builtins
 import json
 import os
-import signal
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -35,22 +33,6 @@ def _header(n: int = 50) -> PackHeader:
         records=n, normalisation="jp-test", combinations=["phone"], fields=["name"], key_check="",
         inputs=[{"name": "leaked.csv", "sha256": "00" * 32}], created_at="2026-01-01T00:00:00+00:00", tool="t",
     )
-
-
-@contextmanager
-def no_hang(seconds: float = 10):
-    """Interrupts a blocking open()/read() (a FIFO without a writer) instead of hanging the suite."""
-
-    def _raise(signum: int, frame: object) -> None:
-        raise TimeoutError(f"blocked for {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 class _Refused(Exception):
@@ -153,7 +135,7 @@ def test_pack_that_is_a_key_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("target", ["fifo", "dir", "/dev/null"])
-def test_pack_must_be_a_regular_file(tmp_path: Path, target: str) -> None:
+def test_pack_must_be_a_regular_file(tmp_path: Path, target: str, bounded) -> None:
     if target == "fifo":
         path = tmp_path / "p.fifo"
         os.mkfifo(path)  # O_NONBLOCK: opening it for reading never waits for a writer
@@ -162,7 +144,7 @@ def test_pack_must_be_a_regular_file(tmp_path: Path, target: str) -> None:
         path.mkdir()
     else:
         path = Path(target)
-    with no_hang(), pytest.raises(PackError, match="not a regular file"):
+    with bounded(), pytest.raises(PackError, match="not a regular file"):
         read_header(path)
-    with no_hang(), pytest.raises(PackError, match="not a regular file"):
+    with bounded(), pytest.raises(PackError, match="not a regular file"):
         read_pack(path, generate_secret())
