@@ -10,6 +10,7 @@ import functools
 import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -44,6 +45,10 @@ def _cleanup_on_signals() -> Iterator[None]:
     In-process callers (tests) get their handlers back afterwards.
     """
     from verifydel.core import tempfiles
+
+    # Python finds the temporary folder by writing and removing a probe file there, once,
+    # on first use: do it now, before the handlers, so that a signal never strands the probe.
+    tempfile.gettempdir()
 
     def stop(signum: int, frame: object) -> None:
         tempfiles.remove_all(closing=True)
