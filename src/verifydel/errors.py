@@ -93,3 +93,7 @@ class PackIsAKeyFileError(NotAPackError):
 
 class SwappedPackAndKeyError(UsageError):
     """--pack names the key file or --key names the pack."""
+
+
+class InvalidReportError(VerifydelError):
+    """A report failed verification: a bad signature, an inconsistency, media that differ."""

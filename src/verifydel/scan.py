@@ -20,6 +20,7 @@ import polars as pl
 from verifydel import __version__
 from verifydel._parallel import ordered_map
 from verifydel.core.coverage import FAILED, PARTIAL, SCANNED, SourceResult, safe_reason
+from verifydel.core.digest import RowDigest
 from verifydel.core.limits import Limits
 from verifydel.core.options import ReadOptions
 from verifydel.core.table import Table
@@ -59,6 +60,7 @@ class LoadedPack:
             normalisation=self.header.normalisation,
             format=self.header.format,
             id_column_personal=bool(self.header.extra.get("id_column_personal")),
+            key_id=self.header.key_check,
         )
 
 
@@ -124,11 +126,14 @@ def _match_batch(
     return found.with_columns(pl.lit(table.label).alias("source"), row.alias("row")).drop(ROW)
 
 
-def _scan_table(table: Table, pack: LoadedPack, options: ScanOptions, observer: ScanObserver | None) -> Outcome:
+def _scan_table(
+    table: Table, pack: LoadedPack, options: ScanOptions, observer: ScanObserver | None, *, live: bool = False
+) -> Outcome:
     """Read batches in order and match them on ``options.threads`` workers.
 
     Rows count as scanned once their batch is matched; a read error after that
-    makes the source partial, with everything before it kept.
+    makes the source partial, with everything before it kept. A ``live`` table (no
+    bytes to hash: a database's) gets the digest of its rows as streamed.
     """
     result = SourceResult(path=table.label, kind=table.kind, status=SCANNED, encoding=table.encoding)
     result.notes = list(table.notes)
@@ -141,24 +146,31 @@ def _scan_table(table: Table, pack: LoadedPack, options: ScanOptions, observer: 
         result.columns = choice.shown_fields()
         result.notes += choice.notes
 
-    def work(item: tuple[pl.DataFrame, int]) -> tuple[int, int, pl.DataFrame | None]:
+    rows_digest = RowDigest() if live else None
+
+    def work(item: tuple[pl.DataFrame, int]) -> tuple[int, int, pl.DataFrame | None, bytes]:
         batch, first_row = item
         found = None
         if chosen.matchable:
             found = _match_batch(batch, chosen.fields, first_row, table, pack, options.show_values)
-        return batch.height, int(batch.estimated_size()), found
+        as_read = RowDigest.encode(batch, header=first_row == 0) if rows_digest else b""
+        return batch.height, int(batch.estimated_size()), found, as_read
 
     try:
         batches = numbered_batches(table, options.mapping, chosen, on_chosen=noted)
-        for rows, nbytes, found in ordered_map(work, batches, options.threads):
+        for rows, nbytes, found, as_read in ordered_map(work, batches, options.threads):
             if found is not None:
                 out.payload.append(found)
+            if rows_digest is not None:
+                rows_digest.update_encoded(as_read, rows)
             result.rows += rows
             if observer:
                 observer.rows_done(table.label, rows, nbytes)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, the scan goes on
         result.status = PARTIAL if result.rows else FAILED
         result.error = safe_reason(exc)
+    if rows_digest is not None:
+        result.row_digest = rows_digest.hexdigest()
     # Notes a reader added while its batches ran (e.g. bytes that were not text, replaced).
     result.notes += [note for note in table.notes if note not in result.notes]
     result.seconds = round(time.perf_counter() - started, 3)
@@ -184,7 +196,7 @@ def scan(
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
 
     def consume(table: Table, unit: Unit) -> Outcome:
-        return _scan_table(table, pack, options, observer)
+        return _scan_table(table, pack, options, observer, live=unit.path is None)
 
     outcomes = read(sources, options.reading(), consume, observer, jobs=options.jobs)
     return Report(
@@ -194,6 +206,7 @@ def scan(
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         sources=[o.result for o in outcomes],
         matches=_collect_matches(outcomes, options.show_values),
+        normalisation=NORMALISATION_VERSION,
     )
 
 

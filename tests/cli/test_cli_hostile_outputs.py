@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from verifydel.cli import main
 from verifydel.core import tempfiles
+from verifydel.errors import OutputError
 from verifydel.report import _files
 
 
@@ -55,9 +56,42 @@ def test_a_report_that_does_not_fit_is_not_written_and_the_verdict_stands(
     assert sorted(p.name for p in sealed.iterdir() if p.name.startswith("r.")) == []
 
 
-def test_a_clean_scan_whose_report_is_lost_is_not_clean(sealed: Path, broker_clean: str, runner: CliRunner) -> None:
+def test_an_output_folder_that_does_not_exist_stops_the_scan_before_it_starts(
+    sealed: Path, broker_clean: str, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = []
+    monkeypatch.setattr("verifydel.scan.read", lambda *a, **k: started.append(1) or [])
     res = runner.invoke(main, ["scan", broker_clean, "--pack", "p.vdpack", "--key", "k.key",
                                "--json", "no/such/folder/r.json", "-q"])  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "folder no/such/folder does not exist" in res.output and "verifydel bug" not in res.output
+    assert started == []
+
+
+@pytest.mark.parametrize(
+    ("option", "target", "says"),
+    [
+        ("--json", "k.key", "would overwrite an input"),
+        ("--html", ".", "is a directory"),
+    ],
+)
+def test_outputs_that_cannot_be_right_are_refused_up_front(
+    sealed: Path, broker_clean: str, runner: CliRunner, option: str, target: str, says: str
+) -> None:
+    res = runner.invoke(main, ["scan", broker_clean, "--pack", "p.vdpack", "--key", "k.key", option, target, "-q"])
+    assert res.exit_code == 2, res.output
+    assert says in res.output
+
+
+def test_a_clean_scan_whose_report_is_lost_is_not_clean(
+    sealed: Path, broker_clean: str, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def vanish(*_: object) -> None:
+        raise OutputError("cannot write r.json: no such file or directory")
+
+    monkeypatch.setattr("verifydel.cli.outputs.write_bytes_atomically", vanish)
+    res = runner.invoke(main, ["scan", broker_clean, "--pack", "p.vdpack", "--key", "k.key",
+                               "--json", "r.json", "-q"])  # fmt: skip
     assert res.exit_code == 4, res.output
     assert "cannot write" in res.output and "verifydel bug" not in res.output
 

@@ -85,8 +85,9 @@ def test_cp932_split_columns_found(sealed: Path, runner: CliRunner) -> None:
     report = json.loads(Path("r.json").read_text(encoding="utf-8"))
     assert report["sources"][0]["encoding"] == "cp932"
     assert report["matches"] == [
-        {"source": "sj.csv", "row": 1, "record_id": "C002", "fields": ["name", "address", "phone"], "strength": "strong"}
-    ]
+        {"source": "sj.csv", "row": 1, "record_id": "C002", "fields": ["name", "address", "phone"],
+         "disagreed": [], "missing": [], "strength": "strong"}
+    ]  # fmt: skip
 
 
 def test_real_subprocess_scan(broker_match: str) -> None:

@@ -34,7 +34,7 @@ def _regraded(pack, phones: list[str], texts: list[str | None]) -> list[tuple[in
         schema={ROW: pl.UInt32, TEXT: pl.String},
     )
     out = corroborate(found, around, pack.secret, pack.contents)
-    return [(r, rec, fields, strength) for r, rec, fields, strength in out.rows()]
+    return out.select(ROW, "record_id", "fields", "strength").rows()
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_several_readings_of_one_row_are_all_looked_at(pack) -> None:
     found = match_normalised(normalise_batch(batch, {"phone": ["phone"]}), pack.secret, pack.contents)
     texts = pl.DataFrame({ROW: [0, 0], TEXT: ["譁・ｭ怜喧縺�", "佐藤 花子"]}, schema={ROW: pl.UInt32, TEXT: pl.String})
     out = corroborate(found, texts, pack.secret, pack.contents)
-    assert out.rows() == [(0, "L2", ["name", "phone"], "strong")]
+    assert out.select(ROW, "record_id", "fields", "strength").rows() == [(0, "L2", ["name", "phone"], "strong")]
 
 
 def test_name_candidates_are_bounded_substrings_of_the_normalised_pieces(pack) -> None:

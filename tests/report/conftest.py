@@ -23,8 +23,10 @@ from verifydel.report.model import (
     SCANNED,
     PackSummary,
     Report,
+    RunInfo,
     SourceResult,
 )
+from verifydel.core.coverage import Medium
 
 CSV_PATH = "顧客名簿/2023年 会員一覧.csv"
 SHEET_PATH = "backup.tar.gz!/2022/members.zip!/名簿.xlsx!/退会者「旧」"
@@ -39,7 +41,16 @@ CLEAR_ADDRESS = "東京都千代田区見本町1-2-3"
 CLEAR_VALUES = (CLEAR_NAME, CLEAR_PHONE, CLEAR_ADDRESS)
 
 PACK = PackSummary(
-    sha256="3f" * 32, records=9280000, normalisation="ja-normalise/1", format="verifydel-pack/1"
+    sha256="3f" * 32, records=9280000, normalisation="ja-normalise/1", format="verifydel-pack/1", key_id="0123456789abcdef"
+)
+RUN = RunInfo(
+    command=["verifydel", "scan", "顧客名簿", "--pack", "leak.vdpack", "--key", "regulator.key", "--password", "***"],
+    options={"jobs": 1, "password": "given", "show_values": False},
+    operator="見本 検査官",
+    case="PPC-2024-001",
+    host="inspector-laptop",
+    time_zone="JST",
+    utc_offset="+09:00",
 )
 
 FULL_SCHEMA = {**MATCH_SCHEMA, **OPTIONAL_MATCH_SCHEMA}
@@ -56,6 +67,8 @@ def _sources() -> list[SourceResult]:
             encoding="cp932",
             bytes=204800,
             seconds=0.4,
+            sha256="a1" * 32,
+            medium=Medium(CSV_PATH, 204800),
         ),
         SourceResult(
             path=SHEET_PATH,
@@ -65,6 +78,8 @@ def _sources() -> list[SourceResult]:
             error="stopped at row 41: the archive member is truncated (re-export it, scan again)",
             columns={"name": ["氏名"], "phone": ["電話番号"]},
             bytes=9000,
+            sha256="b2" * 32,
+            notes=["sheet is hidden"],
         ),
         SourceResult(
             path=BROKEN_PATH,
@@ -83,6 +98,7 @@ def _sources() -> list[SourceResult]:
             rows=300,
             columns={"name": ["name"], "address": ["addr"]},
             notes=["address: column addr chosen from its values (its header says nothing)"],
+            sha256="c3" * 32,
         ),
     ]
 
@@ -102,6 +118,8 @@ def _matches_rows() -> list[dict[str, Any]]:
             "offset": None,
             "page": None,
             "recovered": None,
+            "disagreed": None,
+            "missing": None,
             **where,
         }
 
@@ -118,10 +136,10 @@ def _matches_rows() -> list[dict[str, Any]]:
             recovered=True,
         ),
         match(TEXT_PATH, "C0000003", ["phone"], "weak", offset=1088),
-        match(CSV_PATH, "C0000017", ["phone", "name"], "strong", row=12),
+        match(CSV_PATH, "C0000017", ["phone", "name"], "strong", row=12, disagreed=["address"], missing=["postal"]),
         match(CSV_PATH, "C0000001", ["phone", "name", "address"], "strong", row=12),
         match(CSV_PATH, "C0000001", ["address"], "weak", row=3),
-        match(SHEET_PATH, "C0000003", ["phone"], "weak", row=5),
+        match(SHEET_PATH, "C0000003", ["phone"], "weak", row=5, disagreed=[], missing=["address"]),
         match(CSV_PATH, "C0000009", ["phone"], "weak", row=12),
     ]
 
@@ -158,6 +176,8 @@ def sample_report(*, values_in: str = "frame") -> Report:
         sources=_sources(),
         matches=matches,
         values=values,
+        run=RUN,
+        normalisation="ja-normalise/1",
     )
 
 
@@ -190,6 +210,9 @@ def reference_render_json(report: Report, *, show_values: bool = False) -> str:
                 item[key] = row[key]
         item["record_id"] = row["record_id"]
         item["fields"] = None if row["fields"] is None else canonical_fields(row["fields"])
+        for key in ("disagreed", "missing"):
+            if row.get(key) is not None:
+                item[key] = canonical_fields(row[key])
         item["strength"] = row["strength"]
         if row.get("recovered") is not None:
             item["recovered"] = row["recovered"]

@@ -19,8 +19,11 @@ GOLDEN_DIR = Path(__file__).parent / "golden"
 #: Run with VERIFYDEL_UPDATE_GOLDEN=1 to rewrite the golden files on purpose (review the diff).
 UPDATE_GOLDEN = os.environ.get("VERIFYDEL_UPDATE_GOLDEN") == "1"
 
-TOP_KEYS = ["format", "tool", "pack", "started_at", "finished_at", "sources", "summary", "matches"]
-SOURCE_KEYS = ["path", "kind", "status", "rows", "error", "columns", "encoding", "bytes"]
+TOP_KEYS = [
+    "format", "tool", "pack", "run", "started_at", "finished_at", "verdict", "exit_code", "signer",
+    "media", "sources", "summary", "matches",
+]  # fmt: skip
+SOURCE_KEYS = ["path", "kind", "status", "rows", "error", "columns", "encoding", "bytes", "sha256", "notes"]
 SUMMARY_KEYS = [
     "rows_scanned",
     "matched_rows",
@@ -29,6 +32,9 @@ SUMMARY_KEYS = [
     "weak",
     "sources_failed",
     "sources_partial",
+    "sources_interrupted",
+    "strong_records",
+    "weak_records",
 ]
 MATCH_KEYS = ["source", "row", "record_id", "fields", "strength"]
 OPTIONAL_MATCH_KEYS = ["offset", "page", "recovered"]
@@ -59,9 +65,11 @@ def test_has_exactly_the_contract_keys_in_order(samples: Any) -> None:
     document = json.loads(render_json(samples.sample_report()))
     assert list(document) == TOP_KEYS
     assert document["format"] == "verifydel-report/1"
-    assert document["tool"] == {"name": "verifydel", "version": "0.1.0"}
-    assert list(document["pack"]) == ["sha256", "records", "normalisation"]
-    assert all(list(source) == SOURCE_KEYS for source in document["sources"])
+    assert document["tool"] == {"name": "verifydel", "version": "0.1.0", "normalisation": "ja-normalise/1"}
+    assert list(document["pack"]) == ["sha256", "records", "normalisation", "key_id"]
+    assert all(list(source)[: len(SOURCE_KEYS)] == SOURCE_KEYS for source in document["sources"])
+    assert document["media"] == [{"path": "顧客名簿/2023年 会員一覧.csv", "bytes": 204800, "sha256": "a1" * 32}]
+    assert document["verdict"] == "found" and document["exit_code"] == 3
     assert list(document["summary"]) == SUMMARY_KEYS
     for match in document["matches"]:
         order = [
@@ -69,7 +77,10 @@ def test_has_exactly_the_contract_keys_in_order(samples: Any) -> None:
             for key in [
                 *MATCH_KEYS[:2],
                 *OPTIONAL_MATCH_KEYS[:2],
-                *MATCH_KEYS[2:],
+                *MATCH_KEYS[2:4],
+                "disagreed",
+                "missing",
+                MATCH_KEYS[4],
                 OPTIONAL_MATCH_KEYS[2],
             ]
             if key in match
@@ -89,6 +100,9 @@ def test_summary_counts_rows_at_their_best_strength(samples: Any) -> None:
         "weak": 3,
         "sources_failed": 1,
         "sources_partial": 1,
+        "sources_interrupted": 0,
+        "strong_records": 3,
+        "weak_records": 2,
     }
 
 

@@ -96,7 +96,22 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group, keeping the arguments it was given (the report records them)."""
+
+    given_args: list[str] = []
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        _Group.given_args = list(sys.argv[1:] if args is None else args)
+        return super().main(args, *rest, **kwargs)
+
+
+def given_args() -> list[str]:
+    """The command line after ``verifydel``, as given."""
+    return list(_Group.given_args)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="verifydel")
 def main() -> None:
     """verifydel: prove whether leaked personal data is really gone.

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from verifydel.cli.app import handle_errors, main, stderr_console
+from verifydel.cli.app import given_args, handle_errors, main, stderr_console
 from verifydel.cli.interrupts import interruptible
 from verifydel.cli.options import (
     encoding_option,
@@ -23,17 +23,38 @@ from verifydel.cli.options import (
     table_option,
     refuse_swapped,
 )
+from verifydel.cli.outputs import check_outputs, write_output
 from verifydel.cli.progress import ObserverProgress
 from verifydel.errors import OutputError
 from verifydel.exitcodes import ExitCode, scan_exit_code
 from verifydel.fingerprint.keys import generate_secret, read_key, write_key
+from verifydel.report.model import FAIL_ON
 
 
 @main.command()
-@click.argument("keyfile", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("keyfile", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--signing",
+    "signing",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Instead: write an Ed25519 report-signing key to FILE (mode 0600) and its public key to FILE.pub.",
+)
 @handle_errors
-def keygen(keyfile: Path) -> None:
-    """Write a new random 256-bit secret to KEYFILE (mode 0600, never overwritten)."""
+def keygen(keyfile: Path | None, signing: Path | None) -> None:
+    """Write a new random 256-bit secret to KEYFILE (mode 0600, never overwritten).
+
+    With --signing FILE: a key to sign reports with (scan --sign FILE) instead."""
+    if (keyfile is None) == (signing is None):
+        raise click.UsageError("give KEYFILE (the regulator's pack key) or --signing FILE (a report-signing key), not both")
+    if signing is not None:
+        from verifydel.report.signing import public_pem, write_signing_key
+
+        key, public_path = write_signing_key(signing)
+        click.echo(f"wrote signing key {signing} (id {key.signer().key_id}); keep it private")
+        click.echo(f"wrote public key {public_path}: give it to whoever checks your reports (verifydel verify REPORT --public-key {public_path})")
+        click.echo(public_pem(key.public).decode("ascii").rstrip())
+        return
+    assert keyfile is not None
     secret = generate_secret()
     write_key(keyfile, secret)
     click.echo(f"wrote key {keyfile} (id {secret.key_id()}); keep it secret, it opens every pack made with it")
@@ -154,6 +175,21 @@ def info(pack: Path, as_json: bool) -> None:
 @follow_symlinks_option
 @limit_options
 @click.option("--show-values", is_flag=True, help="Put the broker's clear values of matched rows in the reports.")
+@click.option(
+    "--sign",
+    "sign_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Sign every report written with this key (keygen --signing): REPORT.sig beside each.",
+)
+@click.option("--operator", default=None, metavar="NAME", help="Who ran the scan (recorded in the report).")
+@click.option("--case", "case_id", default=None, metavar="ID", help="The case or inspection id (recorded in the report).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="any",
+    show_default=True,
+    help="Exit 3 on any match, or only on a strong one (weak ones are still reported).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells).")
 @handle_errors
 def scan(
@@ -169,21 +205,34 @@ def scan(
     password: str | None,
     follow_symlinks: bool,
     show_values: bool,
+    sign_path: Path | None,
+    operator: str | None,
+    case_id: str | None,
+    fail_on: str,
     quiet: bool,
     **limits: Any,
 ) -> None:
     """Scan every SOURCE (file, folder, or database URI: postgresql://, mysql://,
     mariadb://, sqlite:///path) against PACK and report surviving records.
 
-    Exit 0 clean, 3 found, 4 not confirmed (a source could not be scanned completely),
-    2 could not start, 1 internal error.
+    Exit 0 clean, 3 found (with --fail-on strong: a strong match), 4 not confirmed
+    (a source could not be scanned completely), 2 could not start, 1 internal error.
     """
-    from verifydel.report.html_report import write_html
-    from verifydel.report.json_report import write_json
+    from verifydel.cli.record import run_info
+    from verifydel.report.html_report import render_html
+    from verifydel.report.json_report import render_json
     from verifydel.report.terminal import render_summary
     from verifydel.scan import ScanOptions, load_pack
     from verifydel.scan import scan as run_scan
 
+    params = click.get_current_context().params
+    outputs = {"json": json_path, "html": html_path}
+    check_outputs(outputs, inputs=[pack_path, key_path, *(p for p in (sign_path,) if p)])
+    signing_key = None
+    if sign_path is not None:
+        from verifydel.report.signing import read_signing_key
+
+        signing_key = read_signing_key(sign_path)
     with refuse_swapped(pack_path, key_path):
         secret = read_key(key_path)
     options = ScanOptions(
@@ -201,12 +250,15 @@ def scan(
     console = stderr_console()
     with interruptible(), ObserverProgress(console) as progress:
         report = run_scan(sources, pack, options, observer=progress)
-    code = scan_exit_code(matches=report.matches.height, incomplete_sources=report.incomplete_sources)
+    report.run = run_info(given_args(), params, operator=operator, case=case_id, fail_on=fail_on)
+    report.signer = signing_key.signer() if signing_key else None
+    code = report.exit_code
+    renderers = {"json": render_json, "html": render_html}
     lost = []
-    for path, render in ((json_path, write_json), (html_path, write_html)):
+    for name, path in outputs.items():
         if path:
             try:
-                render(report, path, show_values=show_values)
+                write_output(renderers[name](report, show_values=show_values), path, signing_key)
             except OutputError as exc:
                 lost.append(str(exc))
     if not quiet:
@@ -217,6 +269,34 @@ def scan(
             click.echo(f"verifydel: error: {message}; the report was not written", err=True)
         code = ExitCode.FOUND if code == ExitCode.FOUND else ExitCode.INCOMPLETE
     sys.exit(int(code))
+
+
+@main.command()
+@click.argument("report", type=click.Path(path_type=Path))
+@click.option("--public-key", "public_key", type=click.Path(path_type=Path, dir_okay=False), help="The signer's public key (KEY.pub); without it, the key the report names.")
+@click.option("--media", multiple=True, metavar="PATH", help="Hash these files or folders again against the report's manifest (repeatable).")
+@click.option("--allow-unsigned", is_flag=True, help="Check an unsigned report's consistency only (it proves nothing about who wrote it).")
+@handle_errors
+def verify(report: Path, public_key: Path | None, media: tuple[str, ...], allow_unsigned: bool) -> None:
+    """Check REPORT's signature (REPORT.sig), its consistency and, with --media, the media.
+
+    Exit 0 valid, 2 invalid (the reason is printed)."""
+    from verifydel.report.signing import read_public_key
+    from verifydel.report.verify import verify_report
+
+    public = read_public_key(public_key) if public_key else None
+    result = verify_report(report, public=public, media=media, allow_unsigned=allow_unsigned)
+    if result.signed_by:
+        click.echo(f"signature valid: signed by key {result.signed_by}")
+        if result.signer_from_report:
+            click.echo("  checked against the key the report names: pass --public-key to check who that is")
+    for note in result.notes:
+        click.echo(f"warning: {note}")
+    if result.consistent:
+        click.echo("consistent: summary, verdict and exit code follow from the sources and matches")
+    if result.media_checked:
+        click.echo(f"media: {result.media_checked} file(s) match the manifest")
+    click.echo(f"{report}: valid")
 
 
 @main.command()

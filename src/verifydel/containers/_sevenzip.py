@@ -324,13 +324,7 @@ def _extract(
                         assert writer.spool is not None
                         kept = bool(writer.spool.size) or writer.cut is None
                         if kept:
-                            yield Unit(
-                                label=label,
-                                path=writer.spool.path,
-                                size=writer.spool.size,
-                                depth=unit.depth + 1,
-                                budget=budget,
-                            )
+                            yield writer.spool.member(label, unit.depth, budget)
                         if writer.cut is not None:
                             cuts.note(writer.cut)
                             yield cut_notice(label, writer.cut, follows=kept)
@@ -350,13 +344,7 @@ def _extract(
             if kept:
                 assert cut is not None and cut.spool is not None
                 cut.spool.close()
-                yield Unit(
-                    label=member_label(unit, cut.entry.name),
-                    path=cut.spool.path,
-                    size=cut.spool.size,
-                    depth=unit.depth + 1,
-                    budget=budget,
-                )
+                yield cut.spool.member(member_label(unit, cut.entry.name), unit.depth, budget)
             if cut is not None and not cut.entry.is_link:
                 limit = cut.cut or reason
                 if isinstance(limit, LimitExceeded):

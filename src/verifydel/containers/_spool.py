@@ -16,6 +16,7 @@ container hit, so that its own entry ends partial once its other members are rea
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Final, Self
 
+from verifydel.core.digest import StreamDigest
 from verifydel.core.tempfiles import discard, new_private_file
 from verifydel.core.limits import CHUNK_BYTES, LimitExceeded, Meter
 from verifydel.errors import SourceError
@@ -101,7 +103,22 @@ class Spool:
     def __init__(self) -> None:
         fd, self.path = new_private_file()  # O_EXCL, mode 0600, random name
         self._fd: int | None = fd
-        self.size = 0
+        self._digest = StreamDigest()  # the manifest's digest: exactly the bytes spooled
+
+    @property
+    def size(self) -> int:
+        return self._digest.size
+
+    def member(self, label: str, parent_depth: int, budget: object) -> Unit:
+        """The spooled bytes as a member unit (with their SHA-256) one level below its container."""
+        return Unit(
+            label=label,
+            path=self.path,
+            size=self.size,
+            depth=parent_depth + 1,
+            budget=budget,  # type: ignore[arg-type]
+            sha256=self._digest.hexdigest(),
+        )
 
     def write(self, data: bytes) -> None:
         assert self._fd is not None
@@ -109,13 +126,13 @@ class Spool:
         try:
             while view:
                 written = os.write(self._fd, view)
+                self._digest.update(view[:written])
                 view = view[written:]
         except OSError as exc:
             raise SourceError(
                 f"cannot write a temporary file: {(exc.strerror or type(exc).__name__).lower()}",
                 hint="free space in the temporary folder, or point TMPDIR at a larger one",
             ) from None
-        self.size += len(data)
 
     def close(self) -> None:
         if self._fd is not None:
@@ -166,13 +183,7 @@ def spool_member(
         out_of_time = isinstance(failure, LimitExceeded) and failure.code == "time"
         kept = failure is None or bool(spool.size and not out_of_time)
         if kept:
-            yield Unit(
-                label=label,
-                path=spool.path,
-                size=spool.size,
-                depth=parent.depth + 1,
-                budget=parent.budget,
-            )
+            yield spool.member(label, parent.depth, parent.budget)
         if isinstance(failure, LimitExceeded):
             yield cut_notice(label, failure, follows=kept)
         if failure is not None:
@@ -183,15 +194,7 @@ def with_budget(unit: Unit, budget: object) -> Unit:
     """``unit`` carrying ``budget`` (members inherit their container's budget)."""
     if unit.budget is budget:
         return unit
-    return Unit(
-        label=unit.label,
-        path=unit.path,
-        size=unit.size,
-        opener=unit.opener,
-        depth=unit.depth,
-        budget=budget,
-        kind=unit.kind,
-    )
+    return dataclasses.replace(unit, budget=budget)
 
 
 __all__ = [

@@ -38,6 +38,9 @@ class Unit:
     kind: str = "file"
     #: Only these tables of a database file (``sqlite:///PATH?table=...``); None: every one.
     tables: tuple[str, ...] | None = None
+    #: SHA-256 of the unit's bytes when already known (an archive member hashed as it was
+    #: spooled); None: the reader hashes ``path`` as it reads it (see ``core.digest``).
+    sha256: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,9 @@ class Secret:
         return _hkdf(self.material, _KEY_CHECK_LABEL, 8).hex()
 
     def key_id(self) -> str:
-        """A short public id of the key file (for reports and messages)."""
-        return hashlib.sha256(b"verifydel/key-id/v1" + self.material).hexdigest()[:16]
+        """The key's one public id, the same everywhere: what ``keygen`` prints, ``info``
+        shows as ``key_check`` and the report names as the pack's ``key_id``."""
+        return self.check_value()
 
 
 def generate_secret() -> Secret:

@@ -10,7 +10,7 @@ from verifydel.fields import ADDRESS, COMBINATIONS, PHONE
 from verifydel.fingerprint.keys import Secret
 from verifydel.fingerprint.pack import PackContents
 from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
-from verifydel.match.grade import STRONG, WEAK, grade
+from verifydel.match.grade import MATCH_LISTS, STRONG, WEAK, grade
 from verifydel.match.index import REC, lookup
 from verifydel.normalise.batch import ROW, normalise_batch
 
@@ -26,7 +26,7 @@ CANDIDATE_COMBINATIONS: tuple[str, ...] = (PHONE, ADDRESS)
 CANDIDATE_FIELDS: frozenset[str] = frozenset(
     f for cid, fields in COMBINATIONS if cid in CANDIDATE_COMBINATIONS for f in fields
 )
-_EMPTY = {ROW: pl.UInt32, "record_id": pl.String, "fields": pl.List(pl.String), "strength": pl.String}
+_EMPTY = {ROW: pl.UInt32, "record_id": pl.String, **{c: pl.List(pl.String) for c in MATCH_LISTS}, "strength": pl.String}
 
 
 def match_batch(
@@ -70,6 +70,6 @@ def _graded(hits: pl.DataFrame, hit_rows: pl.DataFrame, secret: Secret, contents
     ids = contents.records["record_id"][graded[REC]]
     return (
         graded.with_columns(ids.alias("record_id"))
-        .select(ROW, "record_id", "fields", "strength")
+        .select(ROW, "record_id", *MATCH_LISTS, "strength")
         .sort(ROW, "record_id")
     )

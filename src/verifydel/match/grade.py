@@ -9,6 +9,8 @@ listed as corroborating fields but never make a match on their own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from verifydel.fields import ADDRESS, FIELDS, MULTI_VALUED, NAME, NAME_KANA, PHONE
@@ -18,6 +20,8 @@ from verifydel.normalise.batch import ROW
 
 STRONG = "strong"
 WEAK = "weak"
+_ROW_HAS = "__row_has_"
+_REC_HAS = "__rec_has_"
 
 
 def _agreement(field: str, ours: pl.Series, theirs: pl.Series) -> pl.Series:
@@ -28,15 +32,32 @@ def _agreement(field: str, ours: pl.Series, theirs: pl.Series) -> pl.Series:
     return (ours == theirs).fill_null(False)
 
 
+def _present(field: str, fps: pl.Series) -> pl.Series:
+    """Row-wise: does this side hold a value for ``field``?"""
+    if field in MULTI_VALUED:
+        return (fps.list.len() > 0).fill_null(False)
+    return fps.is_not_null()
+
+
+#: The per-match lists besides ``fields`` (the fields that agree).
+DISAGREED = "disagreed"  # both sides hold the field, with different values
+MISSING = "missing"  # one side holds the field, the other does not
+MATCH_LISTS = ("fields", DISAGREED, MISSING)
+
+
 def grade(hits: pl.DataFrame, row_fps: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
-    """Hits (_row, _rec, code) → matches (_row, _rec, fields List[String], strength).
+    """Hits (_row, _rec, code) → matches (_row, _rec, fields, disagreed, missing, strength).
+
+    ``fields`` lists the fields that agree; ``disagreed`` those both sides hold with
+    different values; ``missing`` those only one side holds (each a List[String] in
+    ``FIELDS`` order).
 
     ``row_fps`` holds per-field fingerprints keyed by ``_row`` (at least every
     row that has a hit); ``records`` is the pack's record table (position = _rec).
     Where a row has a strong match, its weak matches are dropped.
     """
     empty = pl.DataFrame(
-        schema={ROW: pl.UInt32, REC: pl.UInt32, "fields": pl.List(pl.String), "strength": pl.String}
+        schema={ROW: pl.UInt32, REC: pl.UInt32, **{c: pl.List(pl.String) for c in MATCH_LISTS}, "strength": pl.String}
     )
     if hits.height == 0:
         return empty
@@ -45,7 +66,9 @@ def grade(hits: pl.DataFrame, row_fps: pl.DataFrame, records: pl.DataFrame) -> p
     rows_side = pairs.select(ROW).join(row_fps, on=ROW, how="left", maintain_order="left")
     rec_side = records.select(fp_cols)[pairs[REC]]
     frame = pairs.with_columns(
-        _agreement(f, rows_side[f + FP_SUFFIX], rec_side[f + FP_SUFFIX]).alias(f) for f in FIELDS
+        *(_agreement(f, rows_side[f + FP_SUFFIX], rec_side[f + FP_SUFFIX]).alias(f) for f in FIELDS),
+        *(_present(f, rows_side[f + FP_SUFFIX]).alias(_ROW_HAS + f) for f in FIELDS),
+        *(_present(f, rec_side[f + FP_SUFFIX]).alias(_REC_HAS + f) for f in FIELDS),
     )
     name_agrees = pl.col(NAME) | pl.col(NAME_KANA)
     identity = name_agrees.cast(pl.UInt8) + pl.col(ADDRESS).cast(pl.UInt8) + pl.col(PHONE).cast(pl.UInt8)
@@ -56,7 +79,17 @@ def grade(hits: pl.DataFrame, row_fps: pl.DataFrame, records: pl.DataFrame) -> p
         .then(pl.lit(WEAK))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
-    fields = pl.concat_list([pl.when(pl.col(f)).then(pl.lit(f)) for f in FIELDS]).list.drop_nulls()
-    graded = frame.select(ROW, REC, fields.alias("fields"), strength.alias("strength")).drop_nulls("strength")
+    def listed(holds: Callable[[str], pl.Expr]) -> pl.Expr:
+        return pl.concat_list([pl.when(holds(f)).then(pl.lit(f)) for f in FIELDS]).list.drop_nulls()
+
+    row_has, rec_has = (lambda f: pl.col(_ROW_HAS + f)), (lambda f: pl.col(_REC_HAS + f))
+    graded = frame.select(
+        ROW,
+        REC,
+        listed(pl.col).alias("fields"),
+        listed(lambda f: row_has(f) & rec_has(f) & ~pl.col(f)).alias(DISAGREED),
+        listed(lambda f: row_has(f) ^ rec_has(f)).alias(MISSING),
+        strength.alias("strength"),
+    ).drop_nulls("strength")
     best_is_strong = (pl.col("strength") == STRONG).any().over(ROW)
     return graded.filter((pl.col("strength") == STRONG) | ~best_is_strong)

@@ -42,7 +42,7 @@ from verifydel.fingerprint.hashing import field_domain, fingerprint_expr
 from verifydel.fingerprint.keys import Secret
 from verifydel.fingerprint.pack import PackContents
 from verifydel.fingerprint.rows import FP_SUFFIX
-from verifydel.match.grade import STRONG, grade
+from verifydel.match.grade import MATCH_LISTS, STRONG, grade
 from verifydel.match.index import REC
 from verifydel.normalise import field_expr
 from verifydel.normalise.batch import ROW
@@ -166,13 +166,13 @@ def corroborate(
         pl.col(_PAIR).alias(ROW), pl.col(_PAIR).alias(REC), pl.lit(0, pl.UInt8).alias("code")
     )
     graded = grade(hits, row_fps, pairs.select(fp_cols))
-    regraded = graded.select(pl.col(ROW).alias(_PAIR), "fields", "strength").join(
+    regraded = graded.select(pl.col(ROW).alias(_PAIR), *MATCH_LISTS, "strength").join(
         pairs.select(_PAIR, ROW, "record_id"), on=_PAIR
     )
     best_is_strong = (pl.col("strength") == STRONG).any().over(ROW)
     return (
         regraded.filter((pl.col("strength") == STRONG) | ~best_is_strong)
-        .select(ROW, "record_id", "fields", "strength")
+        .select(ROW, "record_id", *MATCH_LISTS, "strength")
         .sort(ROW, "record_id", pl.col("strength") != STRONG)
         .unique([ROW, "record_id"], keep="first", maintain_order=True)
     )

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 
 from verifydel import containers, formats
 from verifydel.containers import zip_archive
-from verifydel.core.coverage import FAILED, PARTIAL, SCANNED, SourceResult, safe_reason
+from verifydel.core.digest import DigestError, FileDigest
+from verifydel.core.coverage import FAILED, PARTIAL, SCANNED, Medium, SourceResult, safe_reason
 from verifydel.core.limits import LimitExceeded
 from verifydel.core.options import ReadOptions
 from verifydel.core.table import Table
@@ -81,34 +82,65 @@ def _open_tables(unit: Unit, options: ReadOptions) -> list[Table]:
 
 
 def _read_tables(
-    unit: Unit, tables: list[Table], consume: Consume, observer: Observer | None
+    unit: Unit, tables: list[Table], consume: Consume, observer: Observer | None, digest: FileDigest | str | None
 ) -> list[Outcome]:
     outcomes = [consume(t, unit) for t in tables]
     if not outcomes:  # a workbook with no sheet: still accounted for
         outcomes = [Outcome(SourceResult(path=unit.label, kind=unit.kind, status=SCANNED))]
     for o in outcomes:
         o.result.bytes = unit.size if len(outcomes) == 1 else None
-    return _tell(observer, outcomes)
+    return _tell(observer, _sealed(outcomes, unit, digest))
 
 
 def read_unit(
     unit: Unit, options: ReadOptions, consume: Consume, observer: Observer | None = None
 ) -> list[Outcome]:
-    """The outcomes of one unit: one per table, or a container's own entry and its members'."""
+    """The outcomes of one unit: one per table, or a container's own entry and its members'.
+
+    Every entry read from the unit's bytes carries their SHA-256 (the manifest)."""
     if observer:
         observer.source_started(unit.label, unit.size)
+    digest = _start_digest(unit)
     handler = None
     if unit.opener is None and not formats.reads_whole(unit):
         handler = containers.detect(unit)
     if handler is not None:
-        return _read_container(unit, handler, options, consume, observer)
+        return _read_container(unit, handler, options, consume, observer, digest)
     try:
         tables = _open_tables(unit, options)
     except UsageError:
         raise  # the options are wrong, not the source: nothing can be read
     except Exception as exc:  # noqa: BLE001 - a reader's failure ends this source, not the run
-        return _tell(observer, [_failed(unit.label, unit.kind, safe_reason(exc), unit.size)])
-    return _read_tables(unit, tables, consume, observer)
+        failed = [_failed(unit.label, unit.kind, safe_reason(exc), unit.size)]
+        return _tell(observer, _sealed(failed, unit, digest))
+    return _read_tables(unit, tables, consume, observer, digest)
+
+
+def _start_digest(unit: Unit) -> FileDigest | str | None:
+    """The unit's SHA-256: known (a spooled member), or hashed from now on beside the reader."""
+    if unit.sha256 is not None:
+        return unit.sha256
+    if unit.path is None or unit.opener is not None:  # a live table, or a file read as another entry too
+        return None
+    return FileDigest(unit.path)
+
+
+def _sealed(outcomes: list[Outcome], unit: Unit, digest: FileDigest | str | None) -> list[Outcome]:
+    """Put the unit's digest on the entries read from it; a file that changed while it was
+    read is a gap (its entries partial, with the reason), never a clean digest."""
+    if digest is None:
+        return outcomes
+    try:
+        sha256 = digest if isinstance(digest, str) else digest.result()[0]
+    except DigestError as exc:
+        for o in outcomes:
+            if o.result.status == SCANNED:
+                o.result.status = PARTIAL
+            o.result.error = str(exc) if o.result.error is None else f"{o.result.error}; {exc}"
+        return outcomes
+    for o in outcomes:
+        o.result.sha256 = sha256
+    return outcomes
 
 
 def _members(unit: Unit, handler: ModuleType, options: ReadOptions) -> Iterator[Unit | UnitFailure]:
@@ -121,7 +153,12 @@ def _members(unit: Unit, handler: ModuleType, options: ReadOptions) -> Iterator[
 
 
 def _read_container(
-    unit: Unit, handler: ModuleType, options: ReadOptions, consume: Consume, observer: Observer | None
+    unit: Unit,
+    handler: ModuleType,
+    options: ReadOptions,
+    consume: Consume,
+    observer: Observer | None,
+    digest: FileDigest | str | None,
 ) -> list[Outcome]:
     """The container's own entry (its coverage: scanned, or partial with the limit hit), then its members'."""
     own = SourceResult(path=unit.label, kind=handler.KIND, status=SCANNED, bytes=unit.size)
@@ -147,7 +184,7 @@ def _read_container(
     except Exception as exc:  # noqa: BLE001 - recorded; what was read before stays scanned
         own.status = PARTIAL if len(outcomes) > 1 else FAILED
         own.error = safe_reason(exc)
-    _tell(observer, [outcomes[0]])
+    _tell(observer, _sealed([outcomes[0]], unit, digest))
     return outcomes
 
 
@@ -165,7 +202,10 @@ def read(
     def run(item: Unit | UnitFailure) -> list[Outcome]:
         if isinstance(item, UnitFailure):
             return _tell(observer, [_failed(item.label, item.kind, item.error)])
-        return read_unit(item, options, consume, observer)
+        outcomes = read_unit(item, options, consume, observer)
+        if item.path is not None and outcomes:
+            outcomes[0].result.medium = Medium(item.label, item.size)  # the manifest names it
+        return outcomes
 
     if jobs > 1 and len(work) > 1:
         with ThreadPoolExecutor(max_workers=jobs) as pool:

@@ -18,6 +18,7 @@ from verifydel.errors import OutputError
 
 #: Free bytes kept beyond the report's own size (the folder's other writers, metadata).
 SPARE_BYTES: Final = 1 << 20
+_CREATE: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def _reason(exc: OSError) -> str:
@@ -26,8 +27,12 @@ def _reason(exc: OSError) -> str:
 
 def write_text_atomically(text: str, path: str | os.PathLike[str]) -> None:
     """Write ``text`` (UTF-8, ``\\n`` line ends) to ``path``, whole or not at all."""
+    write_bytes_atomically(text.encode("utf-8"), path)
+
+
+def write_bytes_atomically(data: bytes, path: str | os.PathLike[str]) -> None:
+    """Write ``data`` to ``path``, whole or not at all."""
     target = Path(path)
-    data = text.encode("utf-8")
     folder = target.parent if str(target.parent) else Path(".")
     try:
         free = shutil.disk_usage(folder).free
@@ -42,7 +47,9 @@ def write_text_atomically(text: str, path: str | os.PathLike[str]) -> None:
         )
     partial = target.with_name(target.name + ".partial")
     try:
-        with open(partial, "wb") as handle:
+        partial.unlink(missing_ok=True)  # a crashed run's; never written through (O_EXCL, O_NOFOLLOW)
+        fd = os.open(partial, _CREATE, 0o644)
+        with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

@@ -31,6 +31,9 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "weak",
     "sources_failed",
     "sources_partial",
+    "sources_interrupted",
+    "strong_records",
+    "weak_records",
 )
 
 # indent=2: the matches array's items sit at depth 2, their keys at 3, list items at 4.
@@ -39,7 +42,8 @@ _ITEM_CLOSE = "\n    }"
 _KEY_SEPARATOR = ",\n      "
 _DEPTH_3 = "\n      "
 _DEPTH_4 = "\n        "
-_FIELDS_ENTRY = "__fields_entry"
+#: Match columns that are lists of field names, in the order they are written.
+_LIST_KEYS = ("fields", "disagreed", "missing")
 #: Match columns that are strings and always written (null as ``null``).
 _STRING_KEYS = ("source", "record_id", "strength")
 _EMPTY_MATCHES_TAIL = '  "matches": []\n}'
@@ -62,7 +66,11 @@ def _source_entry(source: SourceResult) -> dict[str, Any]:
         "columns": columns,
         "encoding": source.encoding,
         "bytes": source.bytes,
+        "sha256": source.sha256,
+        "notes": list(source.notes),
     }
+    if source.row_digest is not None:
+        entry["row_digest"] = source.row_digest
     if source.details:
         entry["details"] = {key: source.details[key] for key in sorted(source.details)}
     return entry
@@ -71,28 +79,55 @@ def _source_entry(source: SourceResult) -> dict[str, Any]:
 def report_document(report: Report) -> dict[str, Any]:
     """Everything in the JSON report except the matches (``"matches": []``)."""
     summary = report.summary
+    run = report.run
     return {
         "format": REPORT_FORMAT,
-        "tool": {"name": TOOL_NAME, "version": report.tool_version},
+        "tool": {"name": TOOL_NAME, "version": report.tool_version, "normalisation": report.normalisation},
         "pack": {
             "sha256": report.pack.sha256,
             "records": report.pack.records,
             "normalisation": report.pack.normalisation,
+            "key_id": report.pack.key_id,
             **({"id_column_personal": True} if report.pack.id_column_personal else {}),
+        },
+        "run": {
+            "command": list(run.command),
+            "options": dict(run.options),
+            "operator": run.operator,
+            "case": run.case,
+            "host": run.host,
+            "time_zone": run.time_zone,
+            "utc_offset": run.utc_offset,
+            "fail_on": run.fail_on,
         },
         "started_at": report.started_at,
         "finished_at": report.finished_at,
+        "verdict": report.verdict,
+        "exit_code": int(report.exit_code),
+        "signer": (
+            None
+            if report.signer is None
+            else {"algorithm": "ed25519", "key_id": report.signer.key_id, "public_key": report.signer.public_key}
+        ),
+        "media": [
+            {"path": s.medium.path, "bytes": s.medium.bytes, "sha256": s.sha256}
+            for s in report.sources
+            if s.medium is not None
+        ],
         "sources": [_source_entry(source) for source in report.sources],
         "summary": {key: int(summary.get(key, 0)) for key in SUMMARY_KEYS},
         "matches": [],
     }
 
 
-def _with_fields_entry(matches: pl.DataFrame) -> pl.DataFrame:
-    """Add ``__fields_entry``: ``"fields": [...]``, rendered once per distinct list of fields."""
-    distinct = matches.select("fields").unique(maintain_order=True)
+def _with_list_entry(matches: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Add ``__<column>_entry``: ``"<column>": [...]``, rendered once per distinct list of field
+    names (null where the column is null: left out, except ``fields``, written as null)."""
+    distinct = matches.select(column).unique(maintain_order=True)
     rendered = [
-        _key("fields")
+        None
+        if fields is None and column != "fields"
+        else _key(column)
         + (
             "null"
             if fields is None
@@ -100,10 +135,14 @@ def _with_fields_entry(matches: pl.DataFrame) -> pl.DataFrame:
                 "\n", _DEPTH_3
             )
         )
-        for fields in distinct["fields"].to_list()
+        for fields in distinct[column].to_list()
     ]
-    entries = distinct.with_columns(pl.Series(_FIELDS_ENTRY, rendered, dtype=pl.String()))
-    return matches.join(entries, on="fields", how="left", nulls_equal=True, maintain_order="left")
+    entries = distinct.with_columns(pl.Series(_entry(column), rendered, dtype=pl.String()))
+    return matches.join(entries, on=column, how="left", nulls_equal=True, maintain_order="left")
+
+
+def _entry(column: str) -> str:
+    return f"__{column}_entry"
 
 
 def _optional_entry(matches: pl.DataFrame, column: str) -> pl.Expr | None:
@@ -143,12 +182,13 @@ def _matches_items(report: Report, *, show_values: bool) -> pl.Series:
     if show_values:
         matches, value_fields = attach_values(matches, report.values)
     value_columns = [VALUE_PREFIX + field for field in value_fields]
-    matches = _with_fields_entry(
-        matches.with_columns(
-            *(json_string_literals(matches[c]).fill_null("null") for c in _STRING_KEYS),
-            *(json_string_literals(matches[c]) for c in value_columns),  # null: left out
-        )
+    matches = matches.with_columns(
+        *(json_string_literals(matches[c]).fill_null("null") for c in _STRING_KEYS),
+        *(json_string_literals(matches[c]) for c in value_columns),  # null: left out
     )
+    lists = [c for c in _LIST_KEYS if c in matches.columns]
+    for column in lists:
+        matches = _with_list_entry(matches, column)
     row_shown = pl.col("row").is_not_null()
     if "offset" in matches.columns:
         row_shown = row_shown | pl.col("offset").is_null()
@@ -159,7 +199,7 @@ def _matches_items(report: Report, *, show_values: bool) -> pl.Series:
         _optional_entry(matches, "offset"),
         _optional_entry(matches, "page"),
         pl.concat_str([pl.lit(_key("record_id")), pl.col("record_id")]),
-        pl.col(_FIELDS_ENTRY),
+        *(pl.col(_entry(c)) for c in lists),
         pl.concat_str([pl.lit(_key("strength")), pl.col("strength")]),
         _optional_entry(matches, "recovered"),
         _values_entry(value_fields) if show_values else None,

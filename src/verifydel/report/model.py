@@ -7,7 +7,7 @@ from typing import Literal
 
 import polars as pl
 
-from verifydel.core.coverage import FAILED, PARTIAL, SCANNED, SourceResult, Status
+from verifydel.core.coverage import FAILED, INTERRUPTED, PARTIAL, SCANNED, SourceResult, Status
 from verifydel.exitcodes import ExitCode, scan_exit_code
 
 REPORT_FORMAT = "verifydel-report/1"
@@ -29,6 +29,9 @@ OPTIONAL_MATCH_SCHEMA: dict[str, pl.DataType] = {
     "offset": pl.Int64(),
     "page": pl.Int64(),
     "recovered": pl.Boolean(),
+    # the fields both sides hold with different values / that only one side holds
+    "disagreed": pl.List(pl.String()),
+    "missing": pl.List(pl.String()),
 }
 
 #: The columns that together say *where* a match is: one broker row (or span) each.
@@ -49,7 +52,38 @@ class PackSummary:
     #: The regulator chose record ids that are personal values (fingerprint --allow-personal-id):
     #: the report says so, since those ids appear in it.
     id_column_personal: bool = False
+    #: The public id of the key the pack was sealed with (the pack header's ``key_check``:
+    #: the id ``keygen`` prints and ``info`` shows).
+    key_id: str = ""
 
+
+#: What the scan gates on (``--fail-on``): exit 3 on any match, or on a strong one only.
+FAIL_ON = ("any", "strong")
+
+
+@dataclass
+class RunInfo:
+    """Who ran what, where, how (no password, no value: see ``cli.record``)."""
+
+    #: The command line as typed, with the value of every secret option replaced by "***".
+    command: list[str] = field(default_factory=list)
+    #: Every option's value as used (defaults included); secrets only as given/not given.
+    options: dict[str, object] = field(default_factory=dict)
+    operator: str | None = None
+    case: str | None = None
+    host: str = ""
+    #: The inspector's local time zone (name and UTC offset), for the HTML and terminal.
+    time_zone: str = ""
+    utc_offset: str = ""
+    fail_on: str = "any"
+
+
+@dataclass
+class Signer:
+    """Who signed the report (``scan --sign``): the Ed25519 public key and its id."""
+
+    key_id: str
+    public_key: str  # base64 of the 32 raw bytes
 
 @dataclass
 class Report:
@@ -66,6 +100,9 @@ class Report:
     #: a String with that field's value. Renderers show a value only under a match that
     #: agrees on its field.
     values: pl.DataFrame | None = None
+    run: RunInfo = field(default_factory=RunInfo)
+    signer: Signer | None = None
+    normalisation: str = ""  # the normalisation version of the tool that scanned
 
     @property
     def summary(self) -> dict[str, int]:
@@ -86,7 +123,23 @@ class Report:
             "weak": best.height - strong,
             "sources_failed": sum(1 for s in self.sources if s.status == FAILED),
             "sources_partial": sum(1 for s in self.sources if s.status == PARTIAL),
+            "sources_interrupted": sum(1 for s in self.sources if s.status == INTERRUPTED),
+            **self.record_counts,
         }
+
+    @property
+    def record_counts(self) -> dict[str, int]:
+        """Leaked records confirmed (a strong match somewhere) and to review (weak matches only)."""
+        m = self.matches
+        if not m.height:
+            return {"strong_records": 0, "weak_records": 0}
+        per = m.group_by("record_id").agg((pl.col("strength") == "strong").any().alias("strong"))
+        strong = int(per["strong"].sum())
+        return {"strong_records": strong, "weak_records": per.height - strong}
+
+    @property
+    def strong_matches(self) -> int:
+        return int((self.matches["strength"] == "strong").sum()) if self.matches.height else 0
 
     @property
     def incomplete_sources(self) -> int:
@@ -94,7 +147,12 @@ class Report:
 
     @property
     def exit_code(self) -> ExitCode:
-        """FOUND if any match, else INCOMPLETE if any source has gaps, else CLEAN."""
-        return scan_exit_code(
-            matches=self.matches.height, incomplete_sources=self.incomplete_sources
-        )
+        """FOUND if any match (with ``--fail-on strong``: any strong match), else INCOMPLETE
+        if any source has gaps, else CLEAN."""
+        counted = self.strong_matches if self.run.fail_on == "strong" else self.matches.height
+        return scan_exit_code(matches=counted, incomplete_sources=self.incomplete_sources)
+
+    @property
+    def verdict(self) -> str:
+        """One word for the exit code: found, not_confirmed or clean."""
+        return {ExitCode.FOUND: "found", ExitCode.INCOMPLETE: "not_confirmed"}.get(self.exit_code, "clean")
