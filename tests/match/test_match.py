@@ -88,3 +88,23 @@ def test_every_combination_gives_the_same_answer(contents: PackContents, row: di
     fast = match_normalised(_norm([row]), SECRET, contents)
     full = match_normalised(_norm([row]), SECRET, contents, combinations=None)
     assert fast.equals(full)
+
+
+AGREEMENT_CASES = [
+    # (broker row, record, agreed, disagreed, missing)
+    ({"name": "別人", "phone": ["09011112222"]}, "C1", ["phone"], ["name"], ["name_kana", "address", "postal"]),
+    ({"name": "山田太郎", "address": "港区芝公園4-2-8", "phone": ["09011112222"], "postal": "9999999"},
+     "C1", ["name", "address", "phone"], ["postal"], ["name_kana"]),
+    ({"address": "港区芝公園4-2-8", "phone": ["0311112222"], "email": ["a@example.jp"]},
+     "C2", ["address", "phone"], [], ["name", "email"]),  # the broker's e-mail: the leak has none
+    ({"name": "佐藤一郎", "phone": ["00000000000", "0666667777"]}, "C3", ["name", "phone"], [], ["address"]),
+]
+
+
+@pytest.mark.parametrize(("row", "record", "agreed", "disagreed", "missing"), AGREEMENT_CASES)
+def test_each_match_says_which_fields_agreed_disagreed_or_were_missing(
+    contents: PackContents, row: dict, record: str, agreed: list, disagreed: list, missing: list
+) -> None:
+    found = match_normalised(_norm([row]), SECRET, contents).filter(pl.col("record_id") == record)
+    [match] = found.iter_rows(named=True)
+    assert (match["fields"], match["disagreed"], match["missing"]) == (agreed, disagreed, missing)

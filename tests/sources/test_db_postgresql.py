@@ -246,3 +246,17 @@ def test_a_large_table_streams_in_bounded_batches(
     report = scan([unit.label.replace("!/", "?table=", 1)], leaked_pack)
     assert report.sources[0].rows == ROWS
     assert report.matches.select("row", "record_id").rows() == [(250_001, "L001")]
+
+
+def test_a_live_table_carries_its_row_count_and_a_digest_of_its_rows(
+    broker: tuple[str, str, object], leaked_pack: LoadedPack
+) -> None:
+    """No bytes to hash: the rows as streamed are (same rows, same order: same digest)."""
+    uri, schema, connection = broker
+    source = _with_tables(uri, f"{schema}.会員")
+    first = scan([source], leaked_pack).sources[0]
+    assert first.rows == 5 and first.sha256 is None
+    assert first.row_digest is not None and len(first.row_digest) == 64
+    assert scan([source], leaked_pack, ScanOptions(jobs=2)).sources[0].row_digest == first.row_digest
+    connection.execute(f'UPDATE "{schema}"."会員" SET "氏名" = "氏名" || \'様\' WHERE id = 1')  # type: ignore[attr-defined]
+    assert scan([source], leaked_pack).sources[0].row_digest != first.row_digest

@@ -117,6 +117,11 @@ def _read_small(path: Path, what: str) -> tuple[bytes, int]:
 def read_signing_key(path: Path) -> SigningKey:
     """The private key ``keygen --signing`` wrote (PKCS#8 PEM, private to its owner)."""
     raw, mode = _read_small(path, "signing key")
+    if b"PUBLIC KEY-----" in raw:
+        raise KeyFileError(
+            f"{path} is a public key, not an Ed25519 signing key",
+            hint="sign with the private key `verifydel keygen --signing` wrote (the file without .pub)",
+        )
     _refuse_shared(path, mode)
     try:
         key = serialization.load_pem_private_key(raw, password=None)
