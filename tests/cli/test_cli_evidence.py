@@ -190,3 +190,21 @@ def test_public_key_in_the_report_is_the_signers(signed: Path) -> None:
     report = json.loads(Path("r.json").read_text(encoding="utf-8"))
     raw = base64.b64decode(report["signer"]["public_key"])
     assert hashlib.sha256(raw).hexdigest()[:16] == report["signer"]["key_id"]
+
+
+def test_the_terminal_separates_confirmed_from_to_review_and_shows_local_time(
+    sealed: Path, broker_match: str, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    res = runner.invoke(main, ["scan", broker_match, *SCAN, "--operator", "検査官A", "--case", "PPC-1"])
+    assert res.exit_code == 3
+    assert "1 leaked record(s) confirmed (strong match), 0 to review" in res.output
+    assert " JST (UTC " in res.output and "operator 検査官A" in res.output
+
+
+def test_local_time_is_the_utc_time_moved_to_the_zone() -> None:
+    from verifydel.report._verdict import local_time
+
+    assert local_time("2024-05-01T15:30:00+00:00", "+09:00") == "2024-05-02 00:30:00"
+    assert local_time("2024-05-01T15:30:00+00:00", "-05:30") == "2024-05-01 10:00:00"
+    assert local_time("not a time", "+09:00") == "not a time"

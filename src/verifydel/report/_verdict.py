@@ -37,29 +37,50 @@ def verdict_of(report: Report) -> Verdict:
             code,
             "FOUND",
             "漏えいデータの残存を確認",
-            f"漏えいレコード {summary['matched_records']:,} 件が {summary['matched_rows']:,} 行"
-            f"（強 {summary['strong']:,} / 弱 {summary['weak']:,}）に残っています。{gaps_ja}",
-            f"{summary['matched_records']:,} leaked record(s) found in {summary['matched_rows']:,} "
-            f"broker row(s) ({summary['strong']:,} strong, {summary['weak']:,} weak).{gaps_en}",
+            f"残存を確認（強）: 漏えいレコード {summary['strong_records']:,} 件、"
+            f"要確認（弱のみ: 1 項目の一致）: {summary['weak_records']:,} 件"
+            f"（計 {summary['matched_rows']:,} 行: 強 {summary['strong']:,} / 弱 {summary['weak']:,}）。{gaps_ja}",
+            f"{summary['strong_records']:,} leaked record(s) confirmed (strong match), "
+            f"{summary['weak_records']:,} to review (single-field agreement only), in "
+            f"{summary['matched_rows']:,} broker row(s) ({summary['strong']:,} strong, {summary['weak']:,} weak).{gaps_en}",
         )
+    review_ja = review_en = ""
+    if summary["weak_records"]:  # --fail-on strong: weak agreements do not decide, but are shown
+        review_ja = f"なお、1 項目のみ一致（弱）のレコード {summary['weak_records']:,} 件は要確認です。"
+        review_en = f" {summary['weak_records']:,} record(s) agree on one field only (weak): review them."
     if code == ExitCode.INCOMPLETE:
         return Verdict(
             code,
             "NOT CONFIRMED",
             "削除は確認できません（未走査の箇所あり）",
             f"漏えいレコードは見つかりませんでしたが、{incomplete:,} 件のソース"
-            f"（失敗 {summary['sources_failed']:,} / 一部のみ {summary['sources_partial']:,}）"
-            "を完全には走査できなかったため、削除は確認できません。",
+            f"（失敗 {summary['sources_failed']:,} / 一部のみ {summary['sources_partial']:,}"
+            f" / 中断 {summary['sources_interrupted']:,}）"
+            f"を完全には走査できなかったため、削除は確認できません。{review_ja}",
             f"No leaked record found, but {incomplete:,} source(s) could not be scanned "
             f"completely ({summary['sources_failed']:,} failed, {summary['sources_partial']:,} "
-            "partial): deletion is not confirmed.",
+            f"partial, {summary['sources_interrupted']:,} interrupted): deletion is not confirmed.{review_en}",
         )
     return Verdict(
         code,
         "CLEAN",
-        "残存なし",
+        "残存なし" if not summary["weak_records"] else "強い一致なし（弱い一致は要確認）",
         f"{sources:,} 件のソース（{summary['rows_scanned']:,} 行）をすべて完全に走査し、"
-        "漏えいレコードは見つかりませんでした。",
+        f"漏えいレコードは見つかりませんでした。{review_ja}",
         f"No leaked record in {summary['rows_scanned']:,} rows; all {sources:,} source(s) "
-        "scanned completely.",
+        f"scanned completely.{review_en}",
     )
+
+
+def local_time(utc_iso: str, utc_offset: str) -> str:
+    """An ISO-8601 UTC time shown in the inspector's zone (``+09:00``), as YYYY-MM-DD HH:MM:SS."""
+    from datetime import datetime, timedelta, timezone
+
+    try:
+        moment = datetime.fromisoformat(utc_iso)
+        sign = -1 if utc_offset.startswith("-") else 1
+        hours, _, minutes = utc_offset.lstrip("+-").partition(":")
+        zone = timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))
+    except ValueError:
+        return utc_iso
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from verifydel.report._matches import per_source_counts
 from verifydel.report._text import visible
-from verifydel.report._verdict import verdict_of
+from verifydel.report._verdict import local_time, verdict_of
 from verifydel.report.model import SCANNED, Report, SourceResult
 
 #: Sources scanned completely without a match or note shown before the rest are summed up in
@@ -121,8 +121,31 @@ def render_summary(report: Report, console: Console) -> None:
             f" {summary['sources_partial']:,} partial)",
         )
     )
+    console.print(_run_line(report))
     console.print(
         Text.assemble(
             (f" {verdict.label} ", VERDICT_STYLES[verdict.label]), " ", _text(verdict.detail_en)
         )
     )
+
+
+def _run_line(report: Report) -> Text:
+    """When (in the inspector's time zone, and UTC), for which case, signed by whom."""
+    run = report.run
+    parts = [
+        Text.assemble(
+            "Scanned ",
+            _text(local_time(report.started_at, run.utc_offset)),
+            " – ",
+            _text(local_time(report.finished_at, run.utc_offset)),
+            f" {run.time_zone}" if run.time_zone else "",
+            " (UTC ",
+            _text(report.started_at),
+            ")",
+        )
+    ]
+    if run.operator or run.case:
+        parts.append(Text.assemble(" · operator ", _text(run.operator or "-"), " · case ", _text(run.case or "-")))
+    if report.signer:
+        parts.append(Text.assemble(" · signed by key ", _text(report.signer.key_id, "bold")))
+    return Text.assemble(*parts)
