@@ -80,6 +80,8 @@ def recorded_options(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def local_zone() -> tuple[str, str]:
     """The inspector's time zone here: its name (e.g. JST) and UTC offset (+09:00)."""
+    if hasattr(time, "tzset"):
+        time.tzset()  # TZ as set now, not as it was when Python started
     now = datetime.now().astimezone()
     offset = now.strftime("%z")
     return (now.tzname() or time.tzname[0], f"{offset[:3]}:{offset[3:]}" if offset else "+00:00")
