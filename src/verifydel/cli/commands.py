@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from verifydel.cli.options import (
 from verifydel.cli.outputs import check_outputs, write_output
 from verifydel.cli.progress import ObserverProgress
 from verifydel.errors import OutputError
-from verifydel.exitcodes import ExitCode, scan_exit_code
+from verifydel.exitcodes import ExitCode
 from verifydel.fingerprint.keys import generate_secret, read_key, write_key
 from verifydel.report.model import FAIL_ON
 

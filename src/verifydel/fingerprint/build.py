@@ -24,10 +24,10 @@ from verifydel.core.options import ReadOptions
 from verifydel.core.table import Table
 from verifydel.core.unit import Unit
 from verifydel.errors import SourceError, UsageError
-from verifydel.fields import ADDRESS, FIELDS, PHONE
+from verifydel.fields import FIELDS
 from verifydel.fingerprint.hashing import COMBINATION_IDS
 from verifydel.fingerprint.keys import Secret
-from verifydel.fingerprint.pack import PackContents, PackHeader, file_sha256, write_pack
+from verifydel.fingerprint.pack import PackContents, PackHeader, write_pack
 from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW, normalise_batch
@@ -129,10 +129,11 @@ def _record_ids(batch: pl.DataFrame, id_column: str | None, first_row: int) -> p
     return ids.zip_with(ids.is_not_null() & (ids != ""), "row " + rownum).alias("record_id")
 
 
-def _input_of(unit: Unit) -> dict[str, object]:
-    """What the pack's header says of one leaked input: its name, and the hash of a file."""
-    if unit.path is not None and unit.path.is_file():
-        return {"name": unit.path.name, "sha256": file_sha256(unit.path), "bytes": unit.path.stat().st_size}
+def _input_of(unit: Unit, sha256: str | None) -> dict[str, object]:
+    """What the pack's header says of one leaked input: its name, and the hash of a file
+    (taken by the reader as it read the file: ``SourceResult.sha256``)."""
+    if unit.path is not None and sha256 is not None:
+        return {"name": unit.path.name, "sha256": sha256, "bytes": unit.size}
     return {"name": unit.label}
 
 
@@ -186,10 +187,11 @@ def build_pack(
     for item in top_units(leaked, options):
         if isinstance(item, UnitFailure):
             raise SourceError(f"cannot read leaked source {item.label}: {item.error}")
-        inputs.append(_input_of(item))
-        for o in read_unit(item, options, consume):
+        outcomes = read_unit(item, options, consume)
+        for o in outcomes:
             if o.result.status != SCANNED:
                 raise SourceError(f"cannot read leaked source {o.result.path}: {o.result.error}")
+        inputs.append(_input_of(item, outcomes[0].result.sha256 if outcomes else None))
     if not inputs:
         raise UsageError("no leaked file found", hint="give the leaked CSV/Excel/JSONL/Parquet files or a folder")
     n = sum(p.rows for p in parts)

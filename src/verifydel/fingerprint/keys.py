@@ -8,7 +8,6 @@ independent of one another. The secret itself is never written into a pack.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import stat

@@ -458,10 +458,3 @@ def read_pack(
         raise tampered
     return header, contents, sha.hexdigest()
 
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 import polars as pl
 
@@ -156,3 +155,23 @@ class Report:
     def verdict(self) -> str:
         """One word for the exit code: found, not_confirmed or clean."""
         return {ExitCode.FOUND: "found", ExitCode.INCOMPLETE: "not_confirmed"}.get(self.exit_code, "clean")
+
+
+__all__ = [
+    "FAILED",
+    "FAIL_ON",
+    "INTERRUPTED",
+    "LOCATION_COLUMNS",
+    "MATCH_SCHEMA",
+    "OPTIONAL_MATCH_SCHEMA",
+    "PARTIAL",
+    "REPORT_FORMAT",
+    "SCANNED",
+    "VALUES_COLUMN",
+    "PackSummary",
+    "Report",
+    "RunInfo",
+    "Signer",
+    "SourceResult",
+    "Status",
+]
