@@ -208,3 +208,27 @@ def test_local_time_is_the_utc_time_moved_to_the_zone() -> None:
     assert local_time("2024-05-01T15:30:00+00:00", "+09:00") == "2024-05-02 00:30:00"
     assert local_time("2024-05-01T15:30:00+00:00", "-05:30") == "2024-05-01 10:00:00"
     assert local_time("not a time", "+09:00") == "not a time"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000 + "]" * 100_000,  # deeper than the JSON parser goes
+        '{"format": "verifydel-report/1", "pack": {}, "sources": [{"path": "a", "status": "scanned", "rows": "many"}],'
+        ' "matches": [], "summary": {}}',
+        '{"format": "verifydel-report/1", "pack": {}, "sources": [7], "matches": [[]], "summary": {"strong": {}}}',
+    ],
+)
+def test_a_hostile_report_is_invalid_never_a_crash(workdir: Path, runner: CliRunner, body: str) -> None:
+    Path("h.json").write_text(body)
+    code, out = _verify(runner, "h.json", "--allow-unsigned")
+    assert code == 2, out
+    assert "verifydel bug" not in out
+
+
+def test_a_fifo_as_report_is_refused_without_blocking(workdir: Path, runner: CliRunner) -> None:
+    import os
+
+    os.mkfifo("f.json")
+    code, out = _verify(runner, "f.json", "--allow-unsigned")
+    assert code == 2 and "not a regular file" in out

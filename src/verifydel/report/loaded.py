@@ -8,30 +8,41 @@ recorded", never as an error, and says so where it matters.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, Final
 
 from verifydel.errors import InvalidReportError
+from verifydel.fingerprint.keys import open_regular_file
 
 FORMAT_PREFIX: Final = "verifydel-report/"
+#: The largest report read back (a report of tens of millions of matches is a few GB).
+MAX_REPORT_BYTES: Final = 16 << 30
 
 
-def read_bytes(path: Path, what: str = "report") -> bytes:
+def read_bytes(path: Path, what: str = "report", limit: int = MAX_REPORT_BYTES) -> bytes:
+    """The whole file: a regular file (never a FIFO or device) of at most ``limit`` bytes."""
+    fd = open_regular_file(Path(path), InvalidReportError, what)
     try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InvalidReportError(f"{what} {path} not found", hint="check the path") from None
-    except IsADirectoryError:
-        raise InvalidReportError(f"{what} {path} is a folder", hint="give the report file") from None
+        size = os.fstat(fd).st_size
+        if size > limit:
+            raise InvalidReportError(f"{what} {path} is {size:,} bytes, more than any report verifydel writes")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise InvalidReportError(f"cannot read {what} {path}: {(exc.strerror or '').lower()}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise InvalidReportError(f"{what} {path} grew while it was read")
+    return data
 
 
 def parse_report(data: bytes, path: Path) -> dict[str, Any]:
     """The JSON report in ``data``; InvalidReportError when it is not one."""
     try:
         document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise InvalidReportError(
             f"{path} is not a JSON report", hint="give the file `scan --json` wrote (not the HTML, CSV or SARIF)"
         ) from None

@@ -104,7 +104,15 @@ def _expected_exit(document: dict[str, Any]) -> tuple[str, int]:
 
 
 def check_consistency(document: dict[str, Any], path: Path) -> None:
-    """Raise InvalidReportError at the first place the report contradicts itself."""
+    """Raise InvalidReportError at the first place the report contradicts itself (or is
+    malformed: a value of the wrong type is a reason, never a crash)."""
+    try:
+        _check_consistency(document, path)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        raise InvalidReportError(f"{path}: the report is malformed (a value has the wrong type)") from None
+
+
+def _check_consistency(document: dict[str, Any], path: Path) -> None:
     sources = document["sources"]
     listed = set()
     for i, source in enumerate(sources):
