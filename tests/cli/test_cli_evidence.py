@@ -232,3 +232,11 @@ def test_a_fifo_as_report_is_refused_without_blocking(workdir: Path, runner: Cli
     os.mkfifo("f.json")
     code, out = _verify(runner, "f.json", "--allow-unsigned")
     assert code == 2 and "not a regular file" in out
+
+
+def test_media_takes_several_paths_after_one_flag(signed: Path, runner: CliRunner) -> None:
+    Path("other.csv").write_text("x\n")
+    code, out = _verify(runner, "r.json", "--public-key", "s.key.pub", "--media", "b.csv", "other.csv")
+    assert code == 2 and "other.csv is not in the report's manifest" in out
+    code, out = _verify(runner, "r.json", "other.json")
+    assert code == 2 and "give one report" in out

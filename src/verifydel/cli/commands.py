@@ -272,14 +272,21 @@ def scan(
 
 @main.command()
 @click.argument("report", type=click.Path(path_type=Path))
+@click.argument("more_media", nargs=-1, metavar="")
 @click.option("--public-key", "public_key", type=click.Path(path_type=Path, dir_okay=False), help="The signer's public key (KEY.pub); without it, the key the report names.")
 @click.option("--media", multiple=True, metavar="PATH", help="Hash these files or folders again against the report's manifest (repeatable).")
 @click.option("--allow-unsigned", is_flag=True, help="Check an unsigned report's consistency only (it proves nothing about who wrote it).")
 @handle_errors
-def verify(report: Path, public_key: Path | None, media: tuple[str, ...], allow_unsigned: bool) -> None:
-    """Check REPORT's signature (REPORT.sig), its consistency and, with --media, the media.
+def verify(
+    report: Path, more_media: tuple[str, ...], public_key: Path | None, media: tuple[str, ...], allow_unsigned: bool
+) -> None:
+    """Check REPORT's signature (REPORT.sig), its consistency and, with --media PATH...,
+    hash the media again against the report's manifest.
 
     Exit 0 valid, 2 invalid (the reason is printed)."""
+    if more_media and not media:
+        raise click.UsageError("give one report; media to check go after --media (verify REPORT --media PATH...)")
+    media = media + more_media
     from verifydel.report.signing import read_public_key
     from verifydel.report.verify import verify_report
 
