@@ -27,7 +27,7 @@ from verifydel.errors import SourceError, UsageError
 from verifydel.fields import ADDRESS, FIELDS, PHONE
 from verifydel.fingerprint.hashing import COMBINATION_IDS
 from verifydel.fingerprint.keys import Secret
-from verifydel.fingerprint.pack import PackContents, PackHeader, file_sha256, write_pack
+from verifydel.fingerprint.pack import PackContents, PackHeader, file_sha256, refuse_existing, write_pack
 from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW, normalise_batch
@@ -148,13 +148,17 @@ def build_pack(
     threads: int | None = None,
     options: ReadOptions | None = None,
     allow_personal_id: bool = False,
+    overwrite: bool = False,
 ) -> BuildResult:
     """Read the leaked set with the same reader as ``scan`` (archives, compressed files,
     SQLite, dumps, live databases), normalise, hash under ``secret``, seal into ``out``.
 
     Rows SQLite deleted (or superseded in a WAL or journal) are not part of the leaked
     set. Anything not read completely, or not a table, stops the build: no partial pack.
+    A file already at ``out`` is refused before anything is read, unless ``overwrite``.
     """
+    if not overwrite:
+        refuse_existing(out)
     threads = threads or os.cpu_count() or 1
     options = options or ReadOptions(encoding=encoding, mapping=mapping)
     options = dataclasses.replace(options, free_text=False)
@@ -212,7 +216,7 @@ def build_pack(
         tool=f"verifydel {__version__}",
         extra={"id_column_personal": True} if personal_ids else {},
     )
-    sha = write_pack(out, header, PackContents(records=record_table, index=index), secret)
+    sha = write_pack(out, header, PackContents(records=record_table, index=index), secret, overwrite=overwrite)
     return BuildResult(path=out, sha256=sha, header=header, columns=used)
 
 
