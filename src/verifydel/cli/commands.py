@@ -99,7 +99,7 @@ def fingerprint(
             allow_personal_id=allow_personal_id,
             options=options,
             overwrite=force,
-            progress=progress.simple_advance,
+            observer=progress,
         )
     click.echo(f"wrote pack {out}: {result.header.records:,} records, sha256 {result.sha256}")
     for label, cols in result.columns.items():

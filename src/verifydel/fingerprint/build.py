@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,10 +32,7 @@ from verifydel.fingerprint.rows import combination_fingerprints, field_fingerpri
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW, normalise_batch
 from verifydel.core.unit import UnitFailure
-from verifydel.pipeline import ChosenColumns, Outcome, numbered_batches, read_unit, top_units
-
-#: progress(label, rows_done_in_batch) — the CLI draws it.
-Progress = Callable[[str, int], None]
+from verifydel.pipeline import ChosenColumns, Observer, Outcome, numbered_batches, read_unit, top_units
 
 #: Kinds of table that hold rows a database deleted (or superseded): not part of a leaked set.
 DELETED_ROW_KINDS = frozenset({"sqlite-recovered", "sqlite-wal", "sqlite-journal"})
@@ -61,14 +58,15 @@ class _Part:
 
 def _fingerprint_table(
     table: Table,
+    unit: Unit,
     secret: Secret,
     options: ReadOptions,
     id_column: str | None,
     threads: int,
-    progress: Progress | None,
+    observer: Observer | None,
     allow_personal_id: bool = False,
 ) -> tuple[_Part, dict[str, list[str]]]:
-    """Every batch of ``table`` normalised and hashed, in order."""
+    """Every batch of ``table`` normalised and hashed, in order (rows told to ``observer``)."""
     chosen = ChosenColumns()
     part = _Part(table.label)
 
@@ -90,8 +88,8 @@ def _fingerprint_table(
         for code, entries in combos.items():
             part.entries.setdefault(code, []).append(entries.with_columns(pl.col(ROW) + part.rows))
         part.rows += rows
-        if progress:
-            progress(table.label, rows)
+        if observer:
+            observer.rows_done(unit.label, rows)
     return part, chosen.shown_fields()
 
 
@@ -144,7 +142,7 @@ def build_pack(
     id_column: str | None = None,
     mapping: Mapping[str, Sequence[str]] | None = None,
     encoding: str | None = None,
-    progress: Progress | None = None,
+    observer: Observer | None = None,
     threads: int | None = None,
     options: ReadOptions | None = None,
     allow_personal_id: bool = False,
@@ -177,7 +175,7 @@ def build_pack(
             )
         try:
             part, cols = _fingerprint_table(
-                table, secret, options, id_column, threads, progress, allow_personal_id
+                table, unit, secret, options, id_column, threads, observer, allow_personal_id
             )
         except SourceError as exc:
             if isinstance(exc, UsageError):
@@ -191,7 +189,7 @@ def build_pack(
         if isinstance(item, UnitFailure):
             raise SourceError(f"cannot read leaked source {item.label}: {item.error}")
         inputs.append(_input_of(item))
-        for o in read_unit(item, options, consume):
+        for o in read_unit(item, options, consume, observer):
             if o.result.status != SCANNED:
                 raise SourceError(f"cannot read leaked source {o.result.path}: {o.result.error}")
     if not inputs:
