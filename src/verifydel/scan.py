@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 import polars as pl
 
@@ -33,16 +32,12 @@ from verifydel.match.index import prepare as prepare_lookup
 from verifydel.match.window import corroborate
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW
-from verifydel.pipeline import ChosenColumns, Outcome, numbered_batches, read
+from verifydel.pipeline import ChosenColumns, Observer, Outcome, numbered_batches, read
 from verifydel.report.model import MATCH_SCHEMA, OPTIONAL_MATCH_SCHEMA, PackSummary, Report
 
-
-class ScanObserver(Protocol):
-    """What the CLI's progress display listens to. Every method may be called from worker threads."""
-
-    def source_started(self, label: str, total_bytes: int | None) -> None: ...
-    def rows_done(self, label: str, rows: int, nbytes: int) -> None: ...
-    def source_finished(self, result: SourceResult) -> None: ...
+#: What the CLI's progress display listens to: the reader's observer (``pipeline.Observer``),
+#: told by the scan of the rows it has matched.
+ScanObserver = Observer
 
 
 @dataclass
@@ -127,14 +122,22 @@ def _match_batch(
 
 
 def _scan_table(
-    table: Table, pack: LoadedPack, options: ScanOptions, observer: ScanObserver | None, *, live: bool = False
+    table: Table,
+    pack: LoadedPack,
+    options: ScanOptions,
+    observer: ScanObserver | None,
+    *,
+    unit_label: str | None = None,
+    live: bool = False,
 ) -> Outcome:
     """Read batches in order and match them on ``options.threads`` workers.
 
-    Rows count as scanned once their batch is matched; a read error after that
-    makes the source partial, with everything before it kept. A ``live`` table (no
-    bytes to hash: a database's) gets the digest of its rows as streamed.
+    Rows count as scanned once their batch is matched (and are told to ``observer`` under
+    ``unit_label``, the label of the unit the table is in); a read error after that makes
+    the source partial, with everything before it kept. A ``live`` table (no bytes to
+    hash: a database's) gets the digest of its rows as streamed.
     """
+    told_as = table.label if unit_label is None else unit_label
     result = SourceResult(path=table.label, kind=table.kind, status=SCANNED, encoding=table.encoding)
     result.notes = list(table.notes)
     result.details = table.details  # shared: a reader may add facts while its batches run
@@ -148,24 +151,24 @@ def _scan_table(
 
     rows_digest = RowDigest() if live else None
 
-    def work(item: tuple[pl.DataFrame, int]) -> tuple[int, int, pl.DataFrame | None, bytes]:
+    def work(item: tuple[pl.DataFrame, int]) -> tuple[int, pl.DataFrame | None, bytes]:
         batch, first_row = item
         found = None
         if chosen.matchable:
             found = _match_batch(batch, chosen.fields, first_row, table, pack, options.show_values)
         as_read = RowDigest.encode(batch, header=first_row == 0) if rows_digest else b""
-        return batch.height, int(batch.estimated_size()), found, as_read
+        return batch.height, found, as_read
 
     try:
         batches = numbered_batches(table, options.mapping, chosen, on_chosen=noted)
-        for rows, nbytes, found, as_read in ordered_map(work, batches, options.threads):
+        for rows, found, as_read in ordered_map(work, batches, options.threads):
             if found is not None:
                 out.payload.append(found)
             if rows_digest is not None:
                 rows_digest.update_encoded(as_read, rows)
             result.rows += rows
             if observer:
-                observer.rows_done(table.label, rows, nbytes)
+                observer.rows_done(told_as, rows)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, the scan goes on
         result.status = PARTIAL if result.rows else FAILED
         result.error = safe_reason(exc)
@@ -196,7 +199,7 @@ def scan(
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
 
     def consume(table: Table, unit: Unit) -> Outcome:
-        return _scan_table(table, pack, options, observer, live=unit.path is None)
+        return _scan_table(table, pack, options, observer, unit_label=unit.label, live=unit.path is None)
 
     outcomes = read(sources, options.reading(), consume, observer, jobs=options.jobs)
     return Report(

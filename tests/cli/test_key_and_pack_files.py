@@ -243,3 +243,49 @@ def test_unknown_encoding_is_a_usage_error(broker_clean: str, runner: CliRunner,
 @pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "utf_8", "utf-8-sig"])
 def test_known_encodings_are_accepted(broker_clean: str, runner: CliRunner, encoding: str) -> None:
     assert _scan(runner, "--encoding", encoding).exit_code == ExitCode.CLEAN
+
+
+# --- fingerprint --out never overwrites without --force (issue 10, item 8) ---------------------
+def test_fingerprint_refuses_an_existing_out(sealed: Path, runner: CliRunner) -> None:
+    before = Path("p.vdpack").read_bytes()
+    res = runner.invoke(main, ["fingerprint", "leaked.csv", "--key", "k.key", "--out", "p.vdpack"])
+    assert res.exit_code == 2
+    assert "p.vdpack already exists" in res.output and "--force" in res.output
+    assert Path("p.vdpack").read_bytes() == before
+    assert not Path("p.vdpack.part").exists()
+
+
+def test_fingerprint_checks_out_before_reading_anything(sealed: Path, runner: CliRunner) -> None:
+    """Refused at once: not after reading a large leaked set, nor on a missing input."""
+    res = runner.invoke(main, ["fingerprint", "no-such-leak.csv", "--key", "k.key", "--out", "p.vdpack"])
+    assert res.exit_code == 2 and "already exists" in res.output and "no-such-leak" not in res.output
+    Path("anything").write_text("x", encoding="utf-8")
+    res = runner.invoke(main, ["fingerprint", "leaked.csv", "--key", "k.key", "--out", "anything"])
+    assert res.exit_code == 2 and "already exists" in res.output
+    assert Path("anything").read_text(encoding="utf-8") == "x"
+
+
+def test_fingerprint_force_replaces_the_pack(sealed: Path, runner: CliRunner) -> None:
+    before = Path("p.vdpack").read_bytes()
+    res = runner.invoke(main, ["fingerprint", "leaked.csv", "--key", "k.key", "--out", "p.vdpack", "--force"])
+    assert res.exit_code == 0, res.output
+    after = Path("p.vdpack").read_bytes()
+    assert after != before and after[:8] == MAGIC  # a new pack (new salt), whole
+    assert not Path("p.vdpack.part").exists()
+
+
+def test_fingerprint_refuses_a_pack_that_appears_while_it_reads(sealed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last step never replaces a file that appeared after the check."""
+    from verifydel.errors import OutputError
+    from verifydel.fingerprint import build
+    from verifydel.fingerprint.build import build_pack
+    from verifydel.fingerprint.keys import read_key
+
+    def appears_after_the_check(path: Path) -> None:
+        Path(path).write_bytes(b"someone else's file")
+
+    monkeypatch.setattr(build, "refuse_existing", appears_after_the_check)
+    with pytest.raises(OutputError, match="already exists"):
+        build_pack(["leaked.csv"], read_key(Path("k.key")), Path("late.vdpack"), id_column="顧客ID")
+    assert Path("late.vdpack").read_bytes() == b"someone else's file"
+    assert not Path("late.vdpack.part").exists()

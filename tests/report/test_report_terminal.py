@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -88,3 +89,29 @@ def test_clean_sources_beyond_the_limit_are_summed_up(
     assert [f"clean{i:02d}.csv" in text for i in range(10)] == [True] * 3 + [False] * 6 + [True]
     assert "broken.csv" in text and "noted.csv" in text
     assert "6 more sources scanned completely, no match" in text
+
+
+def test_without_a_terminal_a_long_path_stays_whole(samples: Any) -> None:
+    """Issue 10, item 8: in a pipe or a file (80 columns) the table folded paths mid-name."""
+    path = "ブローカー共有/2023年度/顧客データ/エクスポート/会員一覧_最終版_コピー(2)/members_export_2023-12-01_final.csv"
+    sheet = "backup/old_exports_of_the_members_database.tar.gz!/2022/members_archive.zip!/名簿.xlsx!/退会者「旧」"
+    report = samples.report_with([SourceResult(path, "csv", SCANNED, rows=3), SourceResult(sheet, "xlsx", FAILED, error="bad")])
+    for console in (
+        Console(record=True, width=80, force_terminal=False, color_system=None),
+        Console(file=io.StringIO(), width=80, force_terminal=False, color_system=None, soft_wrap=True),
+    ):
+        render_summary(report, console)
+        text = console.export_text() if console.record else console.file.getvalue()  # type: ignore[attr-defined]
+        rows = [line for line in text.splitlines() if "│" in line]
+        assert any(path in line for line in rows), text  # the whole path on one table row
+        assert any(sheet in line for line in rows), text
+        assert "csv" in next(line for line in rows if path in line)  # with its kind, on its row
+        assert f"{sheet} (failed)" in text.splitlines()  # and under "Errors and notes"
+
+
+def test_on_a_narrow_terminal_the_table_fits_the_screen(samples: Any) -> None:
+    path = "a/" * 60 + "members.csv"
+    report = samples.report_with([SourceResult(path, "csv", SCANNED, rows=3)])
+    console = Console(record=True, width=80, force_terminal=True, color_system=None)
+    render_summary(report, console)
+    assert all(len(line) <= 80 for line in console.export_text().splitlines())

@@ -62,7 +62,8 @@ def keygen(keyfile: Path | None, signing: Path | None) -> None:
 @main.command()
 @click.argument("leaked", nargs=-1, required=True)
 @key_option
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The pack to write.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The pack to write (never an existing file, unless --force).")
+@click.option("--force", is_flag=True, help="Replace the file at --out if there is one.")
 @click.option("--id-column", default=None, metavar="COL", help="The leaked set's record id column (default: row number). Never a personal field.")
 @click.option("--allow-personal-id", is_flag=True, help="Accept an --id-column that holds a personal field (the pack and every report say so).")
 @map_option
@@ -76,6 +77,7 @@ def fingerprint(
     leaked: tuple[str, ...],
     key_path: Path,
     out: Path,
+    force: bool,
     id_column: str | None,
     allow_personal_id: bool,
     maps: tuple[str, ...],
@@ -90,10 +92,14 @@ def fingerprint(
     LEAKED is read exactly as `scan` reads its sources: files, folders, archives and
     compressed files, SQLite files, SQL dumps, live database URIs. It must be tables
     of records; anything not read completely stops the build (no partial pack).
+    An existing file at --out is refused at once (exit 2) unless --force.
     """
     from verifydel.core.options import ReadOptions
     from verifydel.fingerprint.build import build_pack
+    from verifydel.fingerprint.pack import refuse_existing
 
+    if not force:
+        refuse_existing(out)  # before the key and the leaked set are read
     secret = read_key(key_path)
     options = ReadOptions(
         limits=limits_from(limits),
@@ -112,7 +118,8 @@ def fingerprint(
             id_column=id_column,
             allow_personal_id=allow_personal_id,
             options=options,
-            progress=progress.simple_advance,
+            overwrite=force,
+            observer=progress,
         )
     click.echo(f"wrote pack {out}: {result.header.records:,} records, sha256 {result.sha256}")
     for label, cols in result.columns.items():

@@ -29,7 +29,8 @@ def run_demo(directory: Path, *, records: int, seed: int, console: Console) -> b
     pack_path = directory / "leaked.vdpack"
     click.echo(f"2/4 verifydel keygen {key}")
     click.echo(f"3/4 verifydel fingerprint {manifest.leaked} --key {key} --out {pack_path} --id-column 顧客ID")
-    built = build_pack([str(manifest.leaked)], secret, pack_path, id_column="顧客ID")
+    # the demo's own folder: its pack is made anew each run, like its key
+    built = build_pack([str(manifest.leaked)], secret, pack_path, id_column="顧客ID", overwrite=True)
     click.echo(f"    {built.header.records:,} records sealed, sha256 {built.sha256[:16]}…")
     json_path, html_path = directory / "report.json", directory / "report.html"
     click.echo(f"4/4 verifydel scan {manifest.broker} --pack {pack_path} --key {key} --json {json_path} --html {html_path}")

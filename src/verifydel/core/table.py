@@ -49,3 +49,8 @@ class Table:
     #: first row); None when the format has no header row or the names are positional.
     #: The pipeline scans it as data (row 0) when it looks like data, not like labels.
     header_row: list[str | None] | None = None
+    #: How many bytes of the unit's file the batches yielded so far were read from, for
+    #: the progress display: set by a reader that can tell (counted, or estimated from the
+    #: rows read; never more than the file's size, all of it once the batches are done).
+    #: None when the reader cannot tell: progress then counts rows only.
+    position: Callable[[], int] | None = None

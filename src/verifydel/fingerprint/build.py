@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,15 +27,12 @@ from verifydel.errors import SourceError, UsageError
 from verifydel.fields import FIELDS
 from verifydel.fingerprint.hashing import COMBINATION_IDS
 from verifydel.fingerprint.keys import Secret
-from verifydel.fingerprint.pack import PackContents, PackHeader, write_pack
+from verifydel.fingerprint.pack import PackContents, PackHeader, refuse_existing, write_pack
 from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW, normalise_batch
 from verifydel.core.unit import UnitFailure
-from verifydel.pipeline import ChosenColumns, Outcome, numbered_batches, read_unit, top_units
-
-#: progress(label, rows_done_in_batch) — the CLI draws it.
-Progress = Callable[[str, int], None]
+from verifydel.pipeline import ChosenColumns, Observer, Outcome, numbered_batches, read_unit, top_units
 
 #: Kinds of table that hold rows a database deleted (or superseded): not part of a leaked set.
 DELETED_ROW_KINDS = frozenset({"sqlite-recovered", "sqlite-wal", "sqlite-journal"})
@@ -61,14 +58,15 @@ class _Part:
 
 def _fingerprint_table(
     table: Table,
+    unit: Unit,
     secret: Secret,
     options: ReadOptions,
     id_column: str | None,
     threads: int,
-    progress: Progress | None,
+    observer: Observer | None,
     allow_personal_id: bool = False,
 ) -> tuple[_Part, dict[str, list[str]]]:
-    """Every batch of ``table`` normalised and hashed, in order."""
+    """Every batch of ``table`` normalised and hashed, in order (rows told to ``observer``)."""
     chosen = ChosenColumns()
     part = _Part(table.label)
 
@@ -90,8 +88,8 @@ def _fingerprint_table(
         for code, entries in combos.items():
             part.entries.setdefault(code, []).append(entries.with_columns(pl.col(ROW) + part.rows))
         part.rows += rows
-        if progress:
-            progress(table.label, rows)
+        if observer:
+            observer.rows_done(unit.label, rows)
     return part, chosen.shown_fields()
 
 
@@ -145,17 +143,21 @@ def build_pack(
     id_column: str | None = None,
     mapping: Mapping[str, Sequence[str]] | None = None,
     encoding: str | None = None,
-    progress: Progress | None = None,
+    observer: Observer | None = None,
     threads: int | None = None,
     options: ReadOptions | None = None,
     allow_personal_id: bool = False,
+    overwrite: bool = False,
 ) -> BuildResult:
     """Read the leaked set with the same reader as ``scan`` (archives, compressed files,
     SQLite, dumps, live databases), normalise, hash under ``secret``, seal into ``out``.
 
     Rows SQLite deleted (or superseded in a WAL or journal) are not part of the leaked
     set. Anything not read completely, or not a table, stops the build: no partial pack.
+    A file already at ``out`` is refused before anything is read, unless ``overwrite``.
     """
+    if not overwrite:
+        refuse_existing(out)
     threads = threads or os.cpu_count() or 1
     options = options or ReadOptions(encoding=encoding, mapping=mapping)
     options = dataclasses.replace(options, free_text=False)
@@ -174,7 +176,7 @@ def build_pack(
             )
         try:
             part, cols = _fingerprint_table(
-                table, secret, options, id_column, threads, progress, allow_personal_id
+                table, unit, secret, options, id_column, threads, observer, allow_personal_id
             )
         except SourceError as exc:
             if isinstance(exc, UsageError):
@@ -187,7 +189,7 @@ def build_pack(
     for item in top_units(leaked, options):
         if isinstance(item, UnitFailure):
             raise SourceError(f"cannot read leaked source {item.label}: {item.error}")
-        outcomes = read_unit(item, options, consume)
+        outcomes = read_unit(item, options, consume, observer)
         for o in outcomes:
             if o.result.status != SCANNED:
                 raise SourceError(f"cannot read leaked source {o.result.path}: {o.result.error}")
@@ -214,7 +216,7 @@ def build_pack(
         tool=f"verifydel {__version__}",
         extra={"id_column_personal": True} if personal_ids else {},
     )
-    sha = write_pack(out, header, PackContents(records=record_table, index=index), secret)
+    sha = write_pack(out, header, PackContents(records=record_table, index=index), secret, overwrite=overwrite)
     return BuildResult(path=out, sha256=sha, header=header, columns=used)
 
 

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from verifydel.errors import (
     NotAPackError,
+    OutputError,
     PackIsAKeyFileError,
     TamperedPackError,
     UnsupportedPackVersionError,
@@ -286,8 +287,26 @@ class _Payload:
 
 
 # --- write -----------------------------------------------------------------------------------
-def write_pack(path: Path, header: PackHeader, contents: PackContents, secret: Secret) -> str:
-    """Seal ``contents`` under ``secret`` into ``path``; returns the pack's SHA-256."""
+def refuse_existing(path: Path) -> None:
+    """Raise OutputError when ``path`` exists (a file, a folder, even a broken link): a pack
+    is only replaced when asked to (the CLI's --force), as a key never is."""
+    if os.path.lexists(path):
+        raise OutputError(
+            f"{path} already exists",
+            hint="give --force to replace it, or choose another name with --out",
+        )
+
+
+def write_pack(
+    path: Path, header: PackHeader, contents: PackContents, secret: Secret, *, overwrite: bool = False
+) -> str:
+    """Seal ``contents`` under ``secret`` into ``path``; returns the pack's SHA-256.
+
+    Atomic: the pack is written next to ``path`` (``.part``), then put in place in one step;
+    nothing partial is left. Without ``overwrite`` a file already at ``path`` (even one that
+    appeared while this one was written) stays as it was and OutputError is raised.
+    """
+    path = Path(path)
     salt, prefix = os.urandom(16), os.urandom(4)
     header.salt, header.nonce_prefix = salt.hex(), prefix.hex()
     header.key_check = secret.check_value()
@@ -300,18 +319,36 @@ def write_pack(path: Path, header: PackHeader, contents: PackContents, secret: S
     n_segments = max(1, -(-sum(p.nbytes for p in parts) // seg))
     tmp = path.with_name(path.name + ".part")
     sha = hashlib.sha256()
-    with open(tmp, "wb") as fh:
-        fh.write(preamble)
-        sha.update(preamble)
-        for i, piece in enumerate(_segments_of(parts, seg)):
-            if i >= n_segments:  # an exact multiple of the segment size leaves an empty tail piece
-                break
-            sealed = aead.encrypt(_nonce(prefix, i), piece, _aad(digest, i, i == n_segments - 1))
-            chunk = _LEN.pack(len(sealed)) + sealed
-            fh.write(chunk)
-            sha.update(chunk)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(preamble)
+            sha.update(preamble)
+            for i, piece in enumerate(_segments_of(parts, seg)):
+                if i >= n_segments:  # an exact multiple of the segment size leaves an empty tail piece
+                    break
+                sealed = aead.encrypt(_nonce(prefix, i), piece, _aad(digest, i, i == n_segments - 1))
+                chunk = _LEN.pack(len(sealed)) + sealed
+                fh.write(chunk)
+                sha.update(chunk)
+        _put_in_place(tmp, path, overwrite)
+    finally:
+        tmp.unlink(missing_ok=True)
     return sha.hexdigest()
+
+
+def _put_in_place(tmp: Path, path: Path, overwrite: bool) -> None:
+    """``tmp`` becomes ``path`` in one step; without ``overwrite`` never over an existing file."""
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # fails when path exists, whatever appeared there meanwhile
+    except FileExistsError:
+        refuse_existing(path)
+        raise
+    except OSError:  # a file system without hard links: check, then rename
+        refuse_existing(path)
+        os.replace(tmp, path)
 
 
 # --- read ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ Our messages say where (data row, byte offset) and what to try next.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Final
 
 import polars as pl
@@ -62,6 +62,56 @@ def stream_frames(
             part = frame.slice(start, BATCH_ROWS)
             rows_done += part.height
             yield part
+
+
+class ReadPosition:
+    """How far into its file the rows a reader yielded reach: the ``Table.position`` of a
+    reader that hands its file to polars, which never says where it is in it.
+
+    Each frame moves it on by the bytes its rows are estimated to take in the file:
+    ``per_row`` each, plus ``per_text_byte`` times the UTF-8 bytes of their cells (the
+    ratio the head of the file shows: its quotes, delimiters and line ends, its encoding).
+    It never passes the file's size, and is the size once the reader has read to the end.
+    """
+
+    def __init__(self, size: int, *, per_row: float = 0.0, per_text_byte: float = 0.0) -> None:
+        self.size = size
+        self.per_row = per_row
+        self.per_text_byte = per_text_byte
+        self._at = 0.0
+
+    @classmethod
+    def from_head(cls, size: int, head_bytes: float, rows: Iterable[Iterable[str | None]]) -> ReadPosition:
+        """Calibrated on the head of the file: ``head_bytes`` of it hold ``rows`` (their cells
+        as text); a row counts one byte more than its cells (its line end)."""
+        n = text = 0
+        for row in rows:
+            n += 1
+            text += 1 + sum(len(cell.encode("utf-8", "replace")) for cell in row if cell)
+        return cls(size, per_text_byte=head_bytes / text if text else 1.0)
+
+    def add(self, frame: pl.DataFrame) -> None:
+        """The rows of ``frame`` were read."""
+        moved = self.per_row * frame.height
+        if self.per_text_byte and frame.height:
+            cells = frame.select(pl.col(pl.String).str.len_bytes().sum())
+            text = frame.height + sum(v or 0 for v in cells.row(0)) if cells.width else frame.height
+            moved += self.per_text_byte * text
+        self._at = min(self._at + moved, float(self.size))
+
+    def end(self) -> None:
+        """The reader read the file to its end."""
+        self._at = float(self.size)
+
+    def __call__(self) -> int:
+        return int(self._at)
+
+    def tracking(self, frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        """``frames``, moving on with each one; at the end when they are done."""
+        for frame in frames:
+            self.add(frame)
+            yield frame
+        self.end()
 
 
 def note_replacements(table: Table, replaced: Replacements) -> None:

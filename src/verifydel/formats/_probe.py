@@ -149,3 +149,11 @@ class Probe:
     @cached_property
     def text_head_is_whole_file(self) -> bool:
         return self.size <= TEXT_HEAD_BYTES
+
+    def bytes_of_head_text(self, text: str) -> float:
+        """About how many bytes of the file the text ``text_head`` begins with takes
+        (``text`` is such a beginning): its share of the bytes ``text_head`` was decoded from."""
+        if self.text_head_is_whole_file and len(text) >= len(self.text_head):
+            return float(self.size)
+        decoded = min(len(self.head), TEXT_HEAD_BYTES)
+        return decoded * len(text) / max(1, len(self.text_head))

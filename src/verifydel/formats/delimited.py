@@ -26,7 +26,7 @@ import polars as pl
 
 from verifydel.errors import DecodeError, FormatError
 from verifydel.decoders.utf8 import readable_as_utf8
-from verifydel.formats._frames import POLARS_CSV_ENCODINGS, note_replacements, stream_frames
+from verifydel.formats._frames import POLARS_CSV_ENCODINGS, ReadPosition, note_replacements, stream_frames
 from verifydel.core.headers import positional_names, unique_column_names
 from verifydel.formats._probe import Probe
 from verifydel.core.table import Table
@@ -152,9 +152,11 @@ def open_tables(unit: Unit, probe: Probe) -> list[Table]:
     # The header cells as read: the pipeline also scans them as a data row (row 0)
     # when they look like a record rather than labels.
     header_row = _header_cells(first_row, width) if has_header else None
+    # polars does not say where in the file it is: the rows read tell, at the rate of the head
+    position = ReadPosition.from_head(probe.size, probe.bytes_of_head_text(text), records)
     table = Table(unit.label, kind, columns, iter(()), encoding=probe.encoding, notes=notes,
-                  header_row=header_row)
-    table.batches = reading.batches(table)
+                  header_row=header_row, position=position)
+    table.batches = position.tracking(reading.batches(table))
     return [table]
 
 

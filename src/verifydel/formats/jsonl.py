@@ -20,7 +20,7 @@ from typing import Final
 import polars as pl
 
 from verifydel.decoders.utf8 import readable_as_utf8
-from verifydel.formats._frames import note_replacements, stream_frames
+from verifydel.formats._frames import ReadPosition, note_replacements, stream_frames
 from verifydel.core.headers import unique_column_names
 from verifydel.formats._probe import Probe
 from verifydel.core.table import Table
@@ -43,9 +43,36 @@ def open_tables(unit: Unit, probe: Probe) -> list[Table]:
     ) as (readable, _):
         keys = key_union(readable)
     columns = unique_column_names(keys)
-    table = Table(unit.label, KIND, columns, iter(()), encoding=probe.encoding)
-    table.batches = _batches(unit.path, probe.encoding, keys, table)
+    position = _position(probe)
+    table = Table(unit.label, KIND, columns, iter(()), encoding=probe.encoding, position=position)
+    table.batches = position.tracking(_batches(unit.path, probe.encoding, keys, table))
     return [table]
+
+
+def _position(probe: Probe) -> ReadPosition:
+    """Where the rows read reach in the file, at the rate of the objects of its head."""
+    lines = probe.text_head.splitlines(keepends=True)
+    if not probe.text_head_is_whole_file:
+        lines = lines[:-1]  # maybe cut
+    chars, rows = 0, []
+    for line in lines:
+        if line.strip():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                break
+            if not isinstance(record, dict):
+                break
+            rows.append([_as_read(value) for value in record.values()])
+        chars += len(line)
+    return ReadPosition.from_head(probe.size, probe.bytes_of_head_text(probe.text_head[:chars]), rows)
+
+
+def _as_read(value: object) -> str | None:
+    """A value as the reader's cell holds it: strings as they are, the rest as JSON text."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _batches(path: Path, encoding: str, keys: list[str], table: Table) -> Iterator[pl.DataFrame]:

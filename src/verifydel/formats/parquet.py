@@ -12,7 +12,7 @@ import polars as pl
 
 from verifydel.errors import FormatError
 from verifydel.core.cells import as_text, binary_as_text
-from verifydel.formats._frames import stream_frames
+from verifydel.formats._frames import ReadPosition, stream_frames
 from verifydel.core.headers import unique_column_names
 from verifydel.formats._probe import Probe
 from verifydel.core.table import Table
@@ -42,4 +42,9 @@ def open_tables(unit: Unit, probe: Probe) -> list[Table]:
         for name, dtype, column in zip(names, schema.dtypes(), columns, strict=True)
     )
     batches = stream_frames(text, columns=columns, what="Parquet", finish=binary_as_text)
-    return [Table(unit.label, KIND, columns, batches)]
+    try:  # the row count is in the footer; where the rows read reach, in row groups' bytes
+        rows = lf.select(pl.len()).collect().item()
+    except (pl.exceptions.PolarsError, OSError):
+        return [Table(unit.label, KIND, columns, batches)]
+    position = ReadPosition(probe.size, per_row=probe.size / rows if rows else 0.0)
+    return [Table(unit.label, KIND, columns, position.tracking(batches), position=position)]

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Protocol
 
+import polars as pl
+
 from verifydel import containers, formats
 from verifydel.containers import zip_archive
 from verifydel.core.digest import DigestError, FileDigest
@@ -32,10 +34,27 @@ from verifydel.sources import expand
 
 
 class Observer(Protocol):
-    """Who listens to the reading (the CLI's progress). Methods may be called from worker threads."""
+    """Who listens to the reading (the CLI's progress display).
 
-    def source_started(self, label: str, total_bytes: int | None) -> None: ...
+    Each top-level unit is read on one thread (several at once with ``jobs``), its members
+    on the same thread: every call about a unit, and about its members, comes from the
+    thread that called ``unit_started`` for it. The calls about one unit:
+
+    - ``unit_started(label, total_bytes)``: its size in bytes, None when it has none (a
+      live database table) or is not known;
+    - ``bytes_read(label, position)``: how many of its bytes the rows handed over so far
+      were read from, when its reader can tell (``Table.position``; never past its size);
+    - ``rows_done(label, rows)``: ``rows`` more rows dealt with, told by the command;
+    - ``source_finished(result)``: each entry of the coverage it ends as (a table, a
+      failure, a container's own entry);
+    - ``unit_finished(label)``: nothing more of it (nor of its members) will be read.
+    """
+
+    def unit_started(self, label: str, total_bytes: int | None) -> None: ...
+    def bytes_read(self, label: str, position: int) -> None: ...
+    def rows_done(self, label: str, rows: int) -> None: ...
     def source_finished(self, result: SourceResult) -> None: ...
+    def unit_finished(self, label: str) -> None: ...
 
 
 @dataclass
@@ -81,9 +100,23 @@ def _open_tables(unit: Unit, options: ReadOptions) -> list[Table]:
     return text_unless_matchable(tables, unit, mapping=options.mapping, encoding=options.encoding)
 
 
+def _told(
+    batches: Iterator[pl.DataFrame], position: Callable[[], int], label: str, observer: Observer
+) -> Iterator[pl.DataFrame]:
+    """``batches``, telling ``observer`` where in the file each one leaves the reader."""
+    for batch in batches:
+        observer.bytes_read(label, position())
+        yield batch
+    observer.bytes_read(label, position())
+
+
 def _read_tables(
     unit: Unit, tables: list[Table], consume: Consume, observer: Observer | None, digest: FileDigest | str | None
 ) -> list[Outcome]:
+    if observer:
+        for table in tables:
+            if table.position is not None:
+                table.batches = _told(iter(table.batches), table.position, unit.label, observer)
     outcomes = [consume(t, unit) for t in tables]
     if not outcomes:  # a workbook with no sheet: still accounted for
         outcomes = [Outcome(SourceResult(path=unit.label, kind=unit.kind, status=SCANNED))]
@@ -98,8 +131,18 @@ def read_unit(
     """The outcomes of one unit: one per table, or a container's own entry and its members'.
 
     Every entry read from the unit's bytes carries their SHA-256 (the manifest)."""
-    if observer:
-        observer.source_started(unit.label, unit.size)
+    if observer is None:
+        return _read_unit(unit, options, consume, None)
+    observer.unit_started(unit.label, unit.size)
+    try:
+        return _read_unit(unit, options, consume, observer)
+    finally:
+        observer.unit_finished(unit.label)
+
+
+def _read_unit(
+    unit: Unit, options: ReadOptions, consume: Consume, observer: Observer | None
+) -> list[Outcome]:
     digest = _start_digest(unit)
     handler = None
     if unit.opener is None and not formats.reads_whole(unit):

@@ -8,7 +8,8 @@ send escape sequences to the inspector's terminal.
 
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -98,16 +99,38 @@ def _sources_table(listed: list[SourceResult], left_out: int, counts: _Counts) -
     return table
 
 
+class _AtWidth:
+    """A renderable drawn ``width`` cells wide, whatever the console's width."""
+
+    def __init__(self, renderable: RenderableType, width: int) -> None:
+        self.renderable, self.width = renderable, width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from console.render(self.renderable, options.update_width(self.width))
+
+
+def _print_table(table: Table, console: Console) -> None:
+    """On a terminal the table fits the screen (a long path folds in its cell). In a pipe or
+    a file no screen wraps lines: the table is as wide as its longest path, which stays whole
+    on its row (a path cut mid-name cannot be searched for or copied)."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    needed = Measurement.get(console, console.options.update_width(1 << 20), table).maximum
+    console.print(_AtWidth(table, max(console.width, needed)), crop=False)
+
+
 def render_summary(report: Report, console: Console) -> None:
     """Print the per-source table, errors and notes, the totals and the verdict line."""
     summary = report.summary
     verdict = verdict_of(report)
     counts = per_source_counts(report)
     listed, left_out = _listed_sources(report, counts)
-    console.print(_sources_table(listed, left_out, counts))
+    _print_table(_sources_table(listed, left_out, counts), console)
+    unwrapped = None if console.is_terminal else True  # no screen to wrap lines for
     problems = _problems(listed)
     if problems is not None:
-        console.print(problems)
+        console.print(problems, soft_wrap=unwrapped)
     console.print(
         Text.assemble(
             "Rows scanned ",
@@ -119,13 +142,15 @@ def render_summary(report: Report, console: Console) -> None:
             (f"{summary['matched_records']:,}", "bold"),
             f" · sources {len(report.sources):,} ({summary['sources_failed']:,} failed,"
             f" {summary['sources_partial']:,} partial)",
-        )
+        ),
+        soft_wrap=unwrapped,
     )
     console.print(_run_line(report))
     console.print(
         Text.assemble(
             (f" {verdict.label} ", VERDICT_STYLES[verdict.label]), " ", _text(verdict.detail_en)
-        )
+        ),
+        soft_wrap=unwrapped,
     )
 
 

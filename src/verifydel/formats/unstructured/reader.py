@@ -62,6 +62,9 @@ TEXT: Final = "text"
 
 #: Bytes read at a time (plus a few hundred of the next chunk).
 CHUNK_BYTES: Final = 8 << 20
+#: A batch (maybe small) at least every this many bytes read, so that the scan's progress
+#: moves through a large file with few spans.
+BATCH_BYTES: Final = 64 << 20
 #: Bytes on each side of a span searched for the same record's name or address.
 WINDOW_BYTES: Final = 256
 
@@ -142,6 +145,7 @@ def open_unstructured(
         raise SourceError(f"{unit.label} holds no bytes to read")
     reading = _Reading(unit.path, tuple(encodings), chunk_bytes, window)
     return UnstructuredTable(
+        position=reading.position,
         label=unit.label,
         kind=BINARY_KIND if binary else KIND,
         columns=[PHONE_COLUMN],
@@ -172,9 +176,15 @@ class _Reading:
         self.searches = searches_for(encodings)
         self.chunk_bytes = chunk_bytes
         self.window = window
+        self._read = 0  # bytes of the file read for the batches yielded so far
+
+    def position(self) -> int:
+        """Bytes of the file read so far for the batches yielded (``Table.position``)."""
+        return self._read
 
     def batches(self) -> Iterator[pl.DataFrame]:
-        """The spans, in order of offset, about BATCH_ROWS a batch.
+        """The spans, in order of offset, about BATCH_ROWS a batch (fewer, maybe none, when
+        BATCH_BYTES were read since the last one).
 
         At least one batch (maybe empty), so that the scan sees the columns."""
         pending: list[pl.DataFrame] = []
@@ -183,14 +193,16 @@ class _Reading:
         try:
             with open(self.path, "rb") as stream:
                 for spans in carve(stream, chunk_bytes=self.chunk_bytes, searches=self.searches):
-                    if not spans:
-                        continue
-                    frame = _frame(spans)
-                    pending.append(frame)
-                    rows += frame.height
-                    if rows >= BATCH_ROWS:
-                        yield pl.concat(pending)
+                    if spans:
+                        frame = _frame(spans)
+                        pending.append(frame)
+                        rows += frame.height
+                    read = stream.tell()
+                    if rows >= BATCH_ROWS or read - self._read >= BATCH_BYTES:
+                        self._read = read
+                        yield pl.concat(pending) if pending else pl.DataFrame(schema=_SCHEMA)
                         yielded, pending, rows = True, [], 0
+                self._read = stream.tell()
         except OSError as exc:
             raise SourceError(
                 f"cannot read the file: {(exc.strerror or type(exc).__name__).lower()}",
