@@ -69,18 +69,24 @@ def generate_secret() -> Secret:
 
 def write_key(path: Path, secret: Secret, *, overwrite: bool = False) -> None:
     """Write the key file, readable and writable by its owner only (mode 0600)."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    create_key_file(path, f"{KEY_FILE_PREFIX} {secret.material.hex()}\n".encode("ascii"), 0o600, overwrite=overwrite)
+
+
+def create_key_file(path: Path, data: bytes, mode: int, *, overwrite: bool = False) -> None:
+    """Write a key file with ``mode``; an existing file (or link) is never overwritten
+    unless ``overwrite``, and never written through a symbolic link."""
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | (os.O_TRUNC if overwrite else os.O_EXCL)
     try:
-        fd = os.open(path, flags, 0o600)
+        fd = os.open(path, flags, mode)
     except FileExistsError:
         raise KeyFileError(
             f"{path} already exists", hint="choose another file name; verifydel never overwrites a key"
         ) from None
     except OSError as exc:
         raise KeyFileError(f"cannot write {path}: {exc.strerror}") from None
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        os.fchmod(fh.fileno(), 0o600)
-        fh.write(f"{KEY_FILE_PREFIX} {secret.material.hex()}\n")
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), mode)
+        fh.write(data)
 
 
 #: The longest key file read: ``verifydel-key-v1 <64 hex>\n`` is 82 bytes; room for CRLF,

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from verifydel.errors import InvalidReportError, KeyFileError
-from verifydel.fingerprint.keys import _read_bounded, _refuse_shared, open_regular_file
+from verifydel.fingerprint.keys import _read_bounded, _refuse_shared, create_key_file, open_regular_file
 from verifydel.report.model import Signer
 
 SIGNATURE_SUFFIX: Final = ".sig"
@@ -74,20 +74,6 @@ def public_pem(public: Ed25519PublicKey) -> bytes:
     return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _create_exclusive(path: Path, data: bytes, mode: int) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
-    except FileExistsError:
-        raise KeyFileError(
-            f"{path} already exists", hint="choose another file name; verifydel never overwrites a key"
-        ) from None
-    except OSError as exc:
-        raise KeyFileError(f"cannot write {path}: {exc.strerror}") from None
-    with os.fdopen(fd, "wb") as handle:
-        os.fchmod(handle.fileno(), mode)
-        handle.write(data)
-
-
 def write_signing_key(path: Path) -> tuple[SigningKey, Path]:
     """A new Ed25519 key: private PEM to ``path`` (0600), public PEM to ``path.pub``."""
     key = SigningKey(Ed25519PrivateKey.generate())
@@ -97,8 +83,8 @@ def write_signing_key(path: Path) -> tuple[SigningKey, Path]:
     pem = key.private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    _create_exclusive(path, pem, 0o600)
-    _create_exclusive(public_path, public_pem(key.public), 0o644)
+    create_key_file(path, pem, 0o600)
+    create_key_file(public_path, public_pem(key.public), 0o644)
     return key, public_path
 
 
