@@ -156,3 +156,41 @@ def test_diff_json_matches_golden(follow_up: dict[str, Any]) -> None:
     if os.environ.get("VERIFYDEL_UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(got, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     assert got == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+#: Keys reports gained after the first version (evidence core): a report without them must diff.
+_NEW_TOP_KEYS = ("run", "verdict", "exit_code", "signer", "media")
+_NEW_SOURCE_KEYS = ("sha256", "notes", "row_digest", "details")
+_FIRST_SUMMARY_KEYS = ("rows_scanned", "matched_rows", "matched_records", "strong", "weak", "sources_failed")
+
+
+def _first_version(document: dict[str, Any]) -> dict[str, Any]:
+    doc = json.loads(json.dumps(document))
+    for key in _NEW_TOP_KEYS:
+        doc.pop(key, None)
+    doc["tool"].pop("normalisation", None)
+    doc["pack"].pop("key_id", None)
+    for source in doc["sources"]:
+        for key in _NEW_SOURCE_KEYS:
+            source.pop(key, None)
+    doc["summary"] = {key: doc["summary"][key] for key in _FIRST_SUMMARY_KEYS}
+    for match in doc["matches"]:
+        match.pop("disagreed", None)
+        match.pop("missing", None)
+    return doc
+
+
+def test_reports_of_the_first_version_still_diff(follow_up: dict[str, Any], tmp_path: Path) -> None:
+    for name in ("old", "new"):
+        doc = _first_version(follow_up[name])
+        assert "media" not in doc and "sha256" not in doc["sources"][0] and "run" not in doc
+        (tmp_path / f"{name}.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "diff.json"
+    result = CliRunner().invoke(main, ["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--json", str(out)])
+    assert result.exit_code == 3, result.output
+    diff = json.loads(out.read_text(encoding="utf-8"))
+    assert _ids(diff, "gone") == follow_up["deleted"]
+    assert all(r["confirmed"] for r in diff["steps"][0]["records"] if r["change"] == "gone")
+    changes = {s["path"]: s["change"] for s in diff["steps"][0]["sources"]}
+    # without SHA-256 the size tells (sheets have none of their own: unknown, never "unchanged")
+    assert changes["broker/members_2023.csv"] == "changed" and changes["broker/customers.xlsx!/退会者"] == "unknown"

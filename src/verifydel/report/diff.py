@@ -387,7 +387,7 @@ def _record_changes(old: pl.DataFrame, new: pl.DataFrame, reread: Iterable[str])
         .otherwise(pl.lit(STILL_PRESENT))
         .alias("change")
     )
-    reread_list = pl.Series(list(reread), dtype=pl.String)
+    reread_list = pl.Series(list(reread), dtype=pl.String).implode()
     confirmed = (
         joined.filter(pl.col("change") == GONE)
         .select("record_id", "sources")
