@@ -19,7 +19,9 @@ BROKER_OTHER_CSV = """名前,住所,TEL
 
 
 def _scan(runner: CliRunner, out: str, *sources: str) -> None:
-    res = runner.invoke(main, ["scan", *sources, "--pack", "p.vdpack", "--key", "k.key", "--json", out])
+    res = runner.invoke(
+        main, ["scan", *sources, "--pack", "p.vdpack", "--key", "k.key", "--json", out]
+    )
     assert res.exit_code in (0, 3, 4), res.output
     assert Path(out).is_file()
 
@@ -29,18 +31,26 @@ def test_diff_has_help_and_is_documented(runner: CliRunner) -> None:
     assert res.exit_code == 0 and "Usage:" in res.output and "--allow-different-pack" in res.output
     for doc in (README, CONTRACT):
         text = doc.read_text(encoding="utf-8")
-        assert "verifydel diff" in text and "--allow-different-pack" in text and "verifydel-diff/1" in text
+        assert (
+            "verifydel diff" in text
+            and "--allow-different-pack" in text
+            and "verifydel-diff/1" in text
+        )
 
 
 def test_exit_0_when_the_record_is_gone(broker_match: str, runner: CliRunner) -> None:
     _scan(runner, "q1.json", "b.csv")
     Path("b.csv").write_text(BROKER_OTHER_CSV, encoding="utf-8")
     _scan(runner, "q2.json", "b.csv")
-    res = runner.invoke(main, ["diff", "q1.json", "q2.json", "--json", "d.json", "--html", "d.html"])
+    res = runner.invoke(
+        main, ["diff", "q1.json", "q2.json", "--json", "d.json", "--html", "d.html"]
+    )
     assert res.exit_code == ExitCode.CLEAN == 0, res.output
     assert "gone 1 (0 not confirmed), still present 0" in res.output and "CLEAN" in res.output
     diff = json.loads(Path("d.json").read_text(encoding="utf-8"))
-    assert [(r["record_id"], r["change"]) for r in diff["steps"][0]["records"]] == [("C001", "gone")]
+    assert [(r["record_id"], r["change"]) for r in diff["steps"][0]["records"]] == [
+        ("C001", "gone")
+    ]
     assert diff["steps"][0]["sources"][0]["change"] == "changed"
     assert '<html lang="ja">' in Path("d.html").read_text(encoding="utf-8")
 
@@ -61,19 +71,38 @@ def test_exit_4_when_coverage_got_worse(broker_match: str, runner: CliRunner) ->
     _scan(runner, "q1.json", "c.csv")
     Path("c.csv").write_bytes(b"PK\x03\x04" + b"\x00" * 40)  # a truncated zip: failed, not scanned
     _scan(runner, "q2.json", "c.csv")
-    assert json.loads(Path("q2.json").read_text(encoding="utf-8"))["sources"][0]["status"] in ("partial", "failed")
+    assert json.loads(Path("q2.json").read_text(encoding="utf-8"))["sources"][0]["status"] in (
+        "partial",
+        "failed",
+    )
     res = runner.invoke(main, ["diff", "q1.json", "q2.json"])
     assert res.exit_code == ExitCode.INCOMPLETE == 4, res.output
     assert "coverage worse 1" in res.output and "NOT CONFIRMED" in res.output
 
 
-def test_exit_2_for_reports_of_different_packs_unless_allowed(broker_match: str, runner: CliRunner) -> None:
+def test_exit_2_for_reports_of_different_packs_unless_allowed(
+    broker_match: str, runner: CliRunner
+) -> None:
     _scan(runner, "q1.json", "b.csv")
     # the same leaked set fingerprinted again: same records, another pack (the salt is random)
-    res = runner.invoke(main, ["fingerprint", "leaked.csv", "--key", "k.key", "--out", "p2.vdpack", "--id-column", "顧客ID"])
+    res = runner.invoke(
+        main,
+        [
+            "fingerprint",
+            "leaked.csv",
+            "--key",
+            "k.key",
+            "--out",
+            "p2.vdpack",
+            "--id-column",
+            "顧客ID",
+        ],
+    )
     assert res.exit_code == 0, res.output
     Path("b.csv").write_text(BROKER_OTHER_CSV, encoding="utf-8")
-    res = runner.invoke(main, ["scan", "b.csv", "--pack", "p2.vdpack", "--key", "k.key", "--json", "q2.json"])
+    res = runner.invoke(
+        main, ["scan", "b.csv", "--pack", "p2.vdpack", "--key", "k.key", "--json", "q2.json"]
+    )
     assert res.exit_code == 0, res.output
     refused = runner.invoke(main, ["diff", "q1.json", "q2.json", "--json", "d.json"])
     assert refused.exit_code == ExitCode.CANNOT_START == 2
@@ -101,10 +130,16 @@ def test_series_of_quarters(broker_match: str, runner: CliRunner) -> None:
     _scan(runner, "Q2.json", "b.csv")
     Path("b.csv").write_text(BROKER_OTHER_CSV, encoding="utf-8")
     _scan(runner, "Q3.json", "b.csv")
-    res = runner.invoke(main, ["diff", "Q1.json", "Q2.json", "Q3.json", "--html", "series.html", "--json", "s.json"])
+    res = runner.invoke(
+        main, ["diff", "Q1.json", "Q2.json", "Q3.json", "--html", "series.html", "--json", "s.json"]
+    )
     assert res.exit_code == 0, res.output
     assert "Q1.json → Q2.json" in res.output and "Q2.json → Q3.json" in res.output
     page = Path("series.html").read_text(encoding="utf-8")
-    assert "報告書の推移 (series)" in page and all(q in page for q in ("Q1.json", "Q2.json", "Q3.json"))
+    assert "報告書の推移 (series)" in page and all(
+        q in page for q in ("Q1.json", "Q2.json", "Q3.json")
+    )
     document = json.loads(Path("s.json").read_text(encoding="utf-8"))
-    assert [r["records_present"] for r in document["reports"]] == [1, 1, 0] and len(document["steps"]) == 2
+    assert [r["records_present"] for r in document["reports"]] == [1, 1, 0] and len(
+        document["steps"]
+    ) == 2

@@ -20,12 +20,35 @@ from verifydel.report.diff_json import render_diff_json
 PACK = "ab" * 32
 
 
-def _source(path: str, status: str = "scanned", sha256: str | None = "11" * 32, size: int | None = 100, **extra: Any) -> dict[str, Any]:
-    return {"path": path, "kind": "csv", "status": status, "rows": 10, "error": None, "bytes": size, "sha256": sha256, **extra}
+def _source(
+    path: str,
+    status: str = "scanned",
+    sha256: str | None = "11" * 32,
+    size: int | None = 100,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "path": path,
+        "kind": "csv",
+        "status": status,
+        "rows": 10,
+        "error": None,
+        "bytes": size,
+        "sha256": sha256,
+        **extra,
+    }
 
 
-def _match(record_id: str | None, source: str, row: int, strength: str = "strong") -> dict[str, Any]:
-    return {"source": source, "row": row, "record_id": record_id, "fields": ["name", "phone"], "strength": strength}
+def _match(
+    record_id: str | None, source: str, row: int, strength: str = "strong"
+) -> dict[str, Any]:
+    return {
+        "source": source,
+        "row": row,
+        "record_id": record_id,
+        "fields": ["name", "phone"],
+        "strength": strength,
+    }
 
 
 def _report(
@@ -51,18 +74,42 @@ def _report(
 
 
 def _changes(diff: Any, step: int = -1) -> dict[str, str]:
-    return {r.record_id: r.change for r in diff.steps[step].records}
+    return {r.record_id: r.change for r in diff.steps[step].record_changes()}
 
 
 def test_records_still_present_gone_and_new_with_strengths() -> None:
-    old = _report("q1.json", [_source("a.csv")], [_match("R1", "a.csv", 1), _match("R2", "a.csv", 2, "weak"), _match("R3", "a.csv", 3)])
-    new = _report("q2.json", [_source("a.csv", sha256="22" * 32)], [_match("R2", "a.csv", 1), _match("R2", "a.csv", 5, "weak"), _match("R4", "a.csv", 2, "weak")])
+    old = _report(
+        "q1.json",
+        [_source("a.csv")],
+        [_match("R1", "a.csv", 1), _match("R2", "a.csv", 2, "weak"), _match("R3", "a.csv", 3)],
+    )
+    new = _report(
+        "q2.json",
+        [_source("a.csv", sha256="22" * 32)],
+        [
+            _match("R2", "a.csv", 1),
+            _match("R2", "a.csv", 5, "weak"),
+            _match("R4", "a.csv", 2, "weak"),
+        ],
+    )
     diff = diff_reports([old, new])
     assert _changes(diff) == {"R2": "still_present", "R4": "new", "R1": "gone", "R3": "gone"}
-    assert [r.record_id for r in diff.last.records] == ["R2", "R4", "R1", "R3"]  # present first, then by id
-    r2 = diff.last.records[0]
-    assert (r2.old_strength, r2.new_strength, r2.old_locations, r2.new_locations) == ("weak", "strong", 1, 2)
-    assert r2.confirmed is None and all(r.confirmed for r in diff.last.records if r.change == "gone")
+    assert [r.record_id for r in diff.last.record_changes()] == [
+        "R2",
+        "R4",
+        "R1",
+        "R3",
+    ]  # present first, then by id
+    r2 = diff.last.record_changes()[0]
+    assert (r2.old_strength, r2.new_strength, r2.old_locations, r2.new_locations) == (
+        "weak",
+        "strong",
+        1,
+        2,
+    )
+    assert r2.confirmed is None and all(
+        r.confirmed for r in diff.last.record_changes() if r.change == "gone"
+    )
     assert diff.exit_code == ExitCode.FOUND and diff.verdict == "found"
     assert diff.last.summary["still_present_strong"] == 1
 
@@ -72,10 +119,18 @@ def test_records_still_present_gone_and_new_with_strengths() -> None:
     [
         ({"sha256": "11" * 32, "bytes": 100}, {"sha256": "11" * 32, "bytes": 100}, "unchanged"),
         ({"sha256": "11" * 32, "bytes": 100}, {"sha256": "22" * 32, "bytes": 100}, "changed"),
-        ({"sha256": None, "bytes": 100}, {"sha256": "22" * 32, "bytes": 100}, "unchanged"),  # old report: size only
+        (
+            {"sha256": None, "bytes": 100},
+            {"sha256": "22" * 32, "bytes": 100},
+            "unchanged",
+        ),  # old report: size only
         ({"sha256": None, "bytes": 100}, {"sha256": "22" * 32, "bytes": 101}, "changed"),
         ({"sha256": None, "bytes": None}, {"sha256": None, "bytes": None}, "unknown"),
-        ({"sha256": None, "bytes": None, "row_digest": "x"}, {"sha256": None, "bytes": None, "row_digest": "y"}, "changed"),
+        (
+            {"sha256": None, "bytes": None, "row_digest": "x"},
+            {"sha256": None, "bytes": None, "row_digest": "y"},
+            "changed",
+        ),
     ],
 )
 def test_source_identity(old: dict[str, Any], new: dict[str, Any], expected: str) -> None:
@@ -88,7 +143,11 @@ def test_sources_added_and_removed_in_order() -> None:
     a = _report("a.json", [_source("x.csv"), _source("gone.csv")], [])
     b = _report("b.json", [_source("y.csv"), _source("x.csv")], [])
     sources = diff_reports([a, b]).last.sources
-    assert [(s.path, s.change) for s in sources] == [("y.csv", "added"), ("x.csv", "unchanged"), ("gone.csv", "removed")]
+    assert [(s.path, s.change) for s in sources] == [
+        ("y.csv", "added"),
+        ("x.csv", "unchanged"),
+        ("gone.csv", "removed"),
+    ]
 
 
 @pytest.mark.parametrize("status", ["partial", "failed", "interrupted"])
@@ -110,7 +169,7 @@ def test_gone_from_a_source_not_read_completely_again_is_not_confirmed() -> None
     a = _report("a.json", [_source("x.csv", status="partial")], [_match("R1", "x.csv", 1)])
     b = _report("b.json", [_source("x.csv", status="partial")], [])
     diff = diff_reports([a, b])
-    assert diff.last.records[0].confirmed is False and diff.gone_unconfirmed == ("R1",)
+    assert diff.last.record_changes()[0].confirmed is False and diff.gone_unconfirmed == ("R1",)
     assert diff.exit_code == ExitCode.INCOMPLETE
 
 
@@ -118,7 +177,7 @@ def test_all_gone_and_read_again_exits_0() -> None:
     a = _report("a.json", [_source("x.csv", status="partial")], [_match("R1", "x.csv", 1)])
     b = _report("b.json", [_source("x.csv", sha256="22" * 32)], [])
     diff = diff_reports([a, b])
-    assert diff.last.records[0].confirmed is True and diff.exit_code == ExitCode.CLEAN == 0
+    assert diff.last.record_changes()[0].confirmed is True and diff.exit_code == ExitCode.CLEAN == 0
     assert diff.verdict == "clean"
 
 
@@ -127,16 +186,30 @@ def _run(*sources: str) -> dict[str, Any]:
 
 
 def test_file_deleted_from_a_folder_the_new_scan_read_is_removed_not_worse() -> None:
-    a = _report("a.json", [_source("broker/a.csv"), _source("broker/b.csv")], [_match("R1", "broker/b.csv", 1)], **_run("broker/"))
+    a = _report(
+        "a.json",
+        [_source("broker/a.csv"), _source("broker/b.csv")],
+        [_match("R1", "broker/b.csv", 1)],
+        **_run("broker/"),
+    )
     b = _report("b.json", [_source("broker/a.csv")], [], **_run("broker/"))
     diff = diff_reports([a, b])
     removed = diff.last.sources[-1]
-    assert (removed.change, removed.within_new_scan, removed.coverage_worse) == ("removed", True, False)
-    assert diff.last.records[0].confirmed is True and diff.exit_code == ExitCode.CLEAN
+    assert (removed.change, removed.within_new_scan, removed.coverage_worse) == (
+        "removed",
+        True,
+        False,
+    )
+    assert diff.last.record_changes()[0].confirmed is True and diff.exit_code == ExitCode.CLEAN
 
 
 def test_source_the_new_scan_was_not_given_is_coverage_worse() -> None:
-    a = _report("a.json", [_source("broker/a.csv"), _source("backup/b.csv")], [_match("R1", "backup/b.csv", 1)], **_run("broker", "backup"))
+    a = _report(
+        "a.json",
+        [_source("broker/a.csv"), _source("backup/b.csv")],
+        [_match("R1", "backup/b.csv", 1)],
+        **_run("broker", "backup"),
+    )
     b = _report("b.json", [_source("broker/a.csv")], [], **_run("broker"))
     diff = diff_reports([a, b])
     removed = diff.last.sources[-1]
@@ -153,7 +226,12 @@ def test_without_a_recorded_run_a_removed_source_is_worse() -> None:
 
 def test_member_missing_from_an_archive_read_partly_is_not_within_the_scan() -> None:
     member = "broker/b.zip!/m.csv"
-    a = _report("a.json", [_source("broker/b.zip"), _source(member)], [_match("R1", member, 1)], **_run("broker"))
+    a = _report(
+        "a.json",
+        [_source("broker/b.zip"), _source(member)],
+        [_match("R1", member, 1)],
+        **_run("broker"),
+    )
     b = _report("b.json", [_source("broker/b.zip", status="partial")], [], **_run("broker"))
     diff = diff_reports([a, b])
     assert diff.last.sources[-1].within_new_scan is False
@@ -165,7 +243,9 @@ def test_fail_on_strong_ignores_weak_matches_in_the_newest() -> None:
     b = _report("b.json", [_source("x.csv")], [_match("R1", "x.csv", 1, "weak")])
     assert diff_reports([a, b]).exit_code == ExitCode.FOUND
     strong_only = diff_reports([a, b], fail_on="strong")
-    assert strong_only.exit_code == ExitCode.CLEAN and _changes(strong_only) == {"R1": "still_present"}
+    assert strong_only.exit_code == ExitCode.CLEAN and _changes(strong_only) == {
+        "R1": "still_present"
+    }
 
 
 def test_different_packs_are_refused_unless_allowed() -> None:
@@ -174,7 +254,9 @@ def test_different_packs_are_refused_unless_allowed() -> None:
     with pytest.raises(DifferentPacksError) as refused:
         diff_reports([a, b])
     message = str(refused.value)
-    assert "different packs" in message and "--allow-different-pack" in message and "salt" in message
+    assert (
+        "different packs" in message and "--allow-different-pack" in message and "salt" in message
+    )
     allowed = diff_reports([a, b], allow_different_pack=True)
     assert not allowed.same_pack and any("different packs" in n for n in allowed.notes)
     assert _changes(allowed) == {"R1": "gone"}
@@ -193,12 +275,17 @@ def test_matches_without_record_id_count_as_present_but_are_not_listed() -> None
     a = _report("a.json", [_source("x.csv")], [])
     b = _report("b.json", [_source("x.csv")], [_match(None, "x.csv", 1)])
     diff = diff_reports([a, b])
-    assert diff.last.records == [] and diff.reports[1].matches_without_record_id == 1
+    assert diff.last.records.height == 0 and diff.reports[1].matches_without_record_id == 1
     assert diff.exit_code == ExitCode.FOUND and any("without a record id" in n for n in diff.notes)
 
 
 def _quarter(name: str, status: str, matches: list[dict[str, Any]], month: int) -> LoadedReport:
-    return _report(name, [_source("x.csv", status=status), _source("y.csv")], matches, started=f"2024-{month:02d}-01T00:00:00+00:00")
+    return _report(
+        name,
+        [_source("x.csv", status=status), _source("y.csv")],
+        matches,
+        started=f"2024-{month:02d}-01T00:00:00+00:00",
+    )
 
 
 def test_series_compares_the_newest_with_every_earlier_report() -> None:
@@ -211,7 +298,9 @@ def test_series_compares_the_newest_with_every_earlier_report() -> None:
     ]
     diff = diff_reports(quarters)
     assert [(s.old, s.new) for s in diff.steps] == [(0, 1), (1, 2), (2, 3)]
-    assert _changes(diff, 0) == {"R2": "still_present", "R1": "gone"} and _changes(diff, 1) == {"R2": "gone"}
+    assert _changes(diff, 0) == {"R2": "still_present", "R1": "gone"} and _changes(diff, 1) == {
+        "R2": "gone"
+    }
     assert diff.last.summary["coverage_worse"] == 0
     assert diff.coverage_worse == ("x.csv",) and diff.exit_code == ExitCode.INCOMPLETE
     assert [f.records_present for f in diff.reports] == [2, 1, 0, 0]
@@ -245,11 +334,25 @@ def test_json_is_stable_and_ordered() -> None:
     first = render_diff_json(diff_reports([a, b]))
     assert first == render_diff_json(diff_reports([a, b])) and first.endswith("}\n")
     document = json.loads(first)
-    assert list(document)[:6] == ["format", "tool", "fail_on", "same_pack", "id_column_personal", "verdict"]
+    assert list(document)[:6] == [
+        "format",
+        "tool",
+        "fail_on",
+        "same_pack",
+        "id_column_personal",
+        "verdict",
+    ]
     assert document["format"] == "verifydel-diff/1" and document["exit_code"] == 3
     assert list(document["steps"][0]["records"][0]) == [
-        "record_id", "change", "old_strength", "new_strength", "old_locations",
-        "new_locations", "old_sources", "new_sources", "confirmed",
+        "record_id",
+        "change",
+        "old_strength",
+        "new_strength",
+        "old_locations",
+        "new_locations",
+        "old_sources",
+        "new_sources",
+        "confirmed",
     ]
 
 
@@ -258,3 +361,22 @@ def test_personal_record_ids_are_flagged() -> None:
     a.document["pack"]["id_column_personal"] = True
     diff = diff_reports([a, a])
     assert diff.id_column_personal and "個人情報" in render_diff_html(diff)
+
+
+def test_json_text_is_the_document_even_with_ids_and_paths_that_spell_its_slots() -> None:
+    from verifydel.report.diff_json import diff_document
+
+    path, record = "\x00records1\x00", "\x00sources0\x00"
+    series = [
+        _report(
+            f"q{i}.json",
+            [_source(path), _source("\x00sources1\x00")],
+            [_match(record, path, 1)] if i < 2 else [],
+        )
+        for i in range(3)
+    ]
+    diff = diff_reports(series)
+    text = render_diff_json(diff)
+    assert json.loads(text) == diff_document(diff)
+    assert text.count("\n") > 40  # indented, one record or source a line
+    assert json.loads(text)["steps"][1]["records"][0]["record_id"] == record

@@ -98,7 +98,9 @@ def _ids(diff: dict[str, Any], change: str) -> set[str]:
 def test_exactly_the_deleted_survivors_are_gone(follow_up: dict[str, Any]) -> None:
     manifest: DemoManifest = follow_up["manifest"]
     diff, deleted, kept = follow_up["diff"], follow_up["deleted"], follow_up["kept"]
-    assert len(deleted) >= 10 and len(follow_up["tables"]) == len({s.file for s in manifest.survivors})
+    assert len(deleted) >= 10 and len(follow_up["tables"]) == len(
+        {s.file for s in manifest.survivors}
+    )
     # the precondition that makes "exactly" meaningful: each deleted one was in the old report
     old_ids = {m["record_id"] for m in follow_up["old"]["matches"]}
     assert deleted <= old_ids and kept <= old_ids
@@ -117,7 +119,9 @@ def test_follow_up_exits_3_while_survivors_remain(follow_up: dict[str, Any]) -> 
     assert follow_up["diff"]["verdict"] == "found" and follow_up["diff"]["exit_code"] == 3
 
 
-def test_edited_files_are_changed_sources_and_coverage_did_not_get_worse(follow_up: dict[str, Any]) -> None:
+def test_edited_files_are_changed_sources_and_coverage_did_not_get_worse(
+    follow_up: dict[str, Any],
+) -> None:
     sources = {s["path"]: s for s in follow_up["diff"]["steps"][0]["sources"]}
     edited = {f"broker/{label}" for label in follow_up["tables"]}
     assert {p for p, s in sources.items() if s["change"] == "changed"} == edited
@@ -127,7 +131,9 @@ def test_edited_files_are_changed_sources_and_coverage_did_not_get_worse(follow_
 
 def test_html_lists_the_series_and_holds_no_value(follow_up: dict[str, Any]) -> None:
     page = follow_up["html"]
-    assert page.startswith("<!DOCTYPE html>") and '<html lang="ja">' in page and "<script" not in page
+    assert (
+        page.startswith("<!DOCTYPE html>") and '<html lang="ja">' in page and "<script" not in page
+    )
     assert "報告書の推移 (series)" in page
     for record_id in follow_up["deleted"]:
         assert record_id in page
@@ -161,7 +167,14 @@ def test_diff_json_matches_golden(follow_up: dict[str, Any]) -> None:
 #: Keys reports gained after the first version (evidence core): a report without them must diff.
 _NEW_TOP_KEYS = ("run", "verdict", "exit_code", "signer", "media")
 _NEW_SOURCE_KEYS = ("sha256", "notes", "row_digest", "details")
-_FIRST_SUMMARY_KEYS = ("rows_scanned", "matched_rows", "matched_records", "strong", "weak", "sources_failed")
+_FIRST_SUMMARY_KEYS = (
+    "rows_scanned",
+    "matched_rows",
+    "matched_records",
+    "strong",
+    "weak",
+    "sources_failed",
+)
 
 
 def _first_version(document: dict[str, Any]) -> dict[str, Any]:
@@ -184,13 +197,20 @@ def test_reports_of_the_first_version_still_diff(follow_up: dict[str, Any], tmp_
     for name in ("old", "new"):
         doc = _first_version(follow_up[name])
         assert "media" not in doc and "sha256" not in doc["sources"][0] and "run" not in doc
-        (tmp_path / f"{name}.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        (tmp_path / f"{name}.json").write_text(
+            json.dumps(doc, ensure_ascii=False), encoding="utf-8"
+        )
     out = tmp_path / "diff.json"
-    result = CliRunner().invoke(main, ["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--json", str(out)])
+    result = CliRunner().invoke(
+        main, ["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--json", str(out)]
+    )
     assert result.exit_code == 3, result.output
     diff = json.loads(out.read_text(encoding="utf-8"))
     assert _ids(diff, "gone") == follow_up["deleted"]
     assert all(r["confirmed"] for r in diff["steps"][0]["records"] if r["change"] == "gone")
     changes = {s["path"]: s["change"] for s in diff["steps"][0]["sources"]}
     # without SHA-256 the size tells (sheets have none of their own: unknown, never "unchanged")
-    assert changes["broker/members_2023.csv"] == "changed" and changes["broker/customers.xlsx!/退会者"] == "unknown"
+    assert (
+        changes["broker/members_2023.csv"] == "changed"
+        and changes["broker/customers.xlsx!/退会者"] == "unknown"
+    )

@@ -46,8 +46,18 @@ def _summary_lines(diff: Diff) -> list[str]:
 
 @main.command()
 @click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the diff as JSON (- for standard output).")
-@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the diff as one HTML page.")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the diff as JSON (- for standard output).",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the diff as one HTML page.",
+)
 @click.option(
     "--allow-different-pack",
     is_flag=True,
@@ -60,7 +70,9 @@ def _summary_lines(diff: Diff) -> list[str]:
     show_default=True,
     help="Exit 3 when any match is present in the newest report, or only a strong one.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells).")
+@click.option(
+    "--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells)."
+)
 @handle_errors
 def diff(
     reports: tuple[Path, ...],
@@ -85,7 +97,9 @@ def diff(
     from verifydel.report.loaded import load_report
 
     if len(reports) < 2:
-        raise click.UsageError("give at least two reports: OLD.json NEW.json (a series: oldest first)")
+        raise click.UsageError(
+            "give at least two reports: OLD.json NEW.json (a series: oldest first)"
+        )
     outputs = {"json": json_path, "html": html_path}
     check_outputs(outputs, inputs=reports)
     loaded = [LoadedReport.of(str(path), *load_report(path)) for path in reports]

@@ -1,6 +1,7 @@
 """Comparing JSON reports over time (``verifydel diff``): what is gone, what is still there.
 
-Pure: loaded report documents in, a ``Diff`` out; ``diff_json`` and ``diff_html`` render it.
+Pure: loaded report documents in, a ``Diff`` out; ``diff_json`` and ``diff_html`` render it,
+``_diff_sources`` compares the sources.
 Reports are given oldest first. Each consecutive pair is a ``Step``:
 
 - **records**, by leaked record id: ``still_present`` (matched in both), ``new`` (only in
@@ -30,16 +31,24 @@ hold them), source paths, hashes and counts are compared and written: never a va
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import polars as pl
 
-from verifydel.core.coverage import FAILED, INTERRUPTED, PARTIAL, SCANNED
+from verifydel.core.coverage import SCANNED
 from verifydel.errors import DifferentPacksError, InvalidReportError, UsageError
 from verifydel.exitcodes import ExitCode
+from verifydel.report._diff_sources import (
+    ADDED,
+    CHANGED,
+    REMOVED,
+    UNCHANGED,
+    UNKNOWN,
+    SourceChange,
+    source_changes,
+)
 
 DIFF_FORMAT: Final = "verifydel-diff/1"
 
@@ -49,14 +58,6 @@ GONE: Final = "gone"
 #: The order records are listed in: what still needs action first.
 CHANGES: Final = (STILL_PRESENT, NEW, GONE)
 
-ADDED: Final = "added"
-REMOVED: Final = "removed"
-CHANGED: Final = "changed"
-UNCHANGED: Final = "unchanged"
-UNKNOWN: Final = "unknown"
-
-#: Statuses that leave part of a source unread.
-GAPS: Final = frozenset({PARTIAL, FAILED, INTERRUPTED})
 FAIL_ON: Final = ("any", "strong")
 
 _MATCH_SCHEMA: Final = {
@@ -126,42 +127,47 @@ class RecordChange:
     confirmed: bool | None
 
 
-@dataclass(frozen=True)
-class SourceChange:
-    path: str
-    change: str  # added | removed | changed | unchanged | unknown
-    old_status: str | None
-    new_status: str | None
-    old_sha256: str | None
-    new_sha256: str | None
-    old_bytes: int | None
-    new_bytes: int | None
-    #: For a removed source: True when the newer scan was given a SOURCE holding it and read
-    #: that place completely (the file is no longer there); False when it was not, or the
-    #: newer report does not record what it was given. None for the other changes.
-    within_new_scan: bool | None
-    coverage_worse: bool
+#: ``Step.records``: one row per leaked record id of either report (fields as ``RecordChange``).
+RECORD_SCHEMA: Final = {
+    "record_id": pl.String(),
+    "change": pl.String(),
+    "old_strength": pl.String(),
+    "new_strength": pl.String(),
+    "old_locations": pl.Int64(),
+    "new_locations": pl.Int64(),
+    "old_sources": pl.List(pl.String()),
+    "new_sources": pl.List(pl.String()),
+    "confirmed": pl.Boolean(),
+}
 
 
 @dataclass(frozen=True)
 class Step:
-    """One consecutive pair of the series: ``reports[old]`` → ``reports[new]``."""
+    """One consecutive pair of the series: ``reports[old]`` → ``reports[new]``.
+
+    ``records`` is a frame (``RECORD_SCHEMA``, still present first, then new, then gone,
+    each by record id): a follow-up of a large leak can list millions of records."""
 
     old: int
     new: int
-    records: list[RecordChange]
+    records: pl.DataFrame
     sources: list[SourceChange]
+    summary: dict[str, int] = field(init=False)
 
-    @property
-    def summary(self) -> dict[str, int]:
-        changes = [r.change for r in self.records]
-        kinds = [s.change for s in self.sources]
-        return {
-            "still_present": changes.count(STILL_PRESENT),
-            "still_present_strong": sum(1 for r in self.records if r.change == STILL_PRESENT and r.new_strength == "strong"),
-            "new": changes.count(NEW),
-            "gone": changes.count(GONE),
-            "gone_unconfirmed": sum(1 for r in self.records if r.change == GONE and not r.confirmed),
+    def __post_init__(self) -> None:
+        r, kinds = self.records, [s.change for s in self.sources]
+        change, strong = pl.col("change"), pl.col("new_strength") == "strong"
+        counts = r.select(
+            (change == STILL_PRESENT).sum().alias("still_present"),
+            ((change == STILL_PRESENT) & strong).sum().alias("still_present_strong"),
+            (change == NEW).sum().alias("new"),
+            (change == GONE).sum().alias("gone"),
+            ((change == GONE) & ~pl.col("confirmed").fill_null(False))
+            .sum()
+            .alias("gone_unconfirmed"),
+        ).row(0, named=True)
+        summary = {key: int(value or 0) for key, value in counts.items()}
+        summary |= {
             "sources_added": kinds.count(ADDED),
             "sources_removed": kinds.count(REMOVED),
             "sources_changed": kinds.count(CHANGED),
@@ -169,6 +175,25 @@ class Step:
             "sources_unknown": kinds.count(UNKNOWN),
             "coverage_worse": sum(1 for s in self.sources if s.coverage_worse),
         }
+        object.__setattr__(self, "summary", summary)
+
+    def record_changes(
+        self, change: str | None = None, limit: int | None = None
+    ) -> list[RecordChange]:
+        """The records (of one change), as objects: for pages and tests, not for millions."""
+        frame = self.records if change is None else self.records.filter(pl.col("change") == change)
+        if limit is not None:
+            frame = frame.head(limit)
+        return [
+            RecordChange(
+                **{
+                    **row,
+                    "old_sources": tuple(row["old_sources"]),
+                    "new_sources": tuple(row["new_sources"]),
+                }
+            )
+            for row in frame.iter_rows(named=True)
+        ]
 
 
 @dataclass(frozen=True)
@@ -196,7 +221,9 @@ class Diff:
 
     @property
     def verdict(self) -> str:
-        return {ExitCode.FOUND: "found", ExitCode.INCOMPLETE: "not_confirmed"}.get(self.exit_code, "clean")
+        return {ExitCode.FOUND: "found", ExitCode.INCOMPLETE: "not_confirmed"}.get(
+            self.exit_code, "clean"
+        )
 
     @property
     def last(self) -> Step:
@@ -239,7 +266,9 @@ def _sources(report: LoadedReport) -> dict[str, dict[str, Any]]:
 
 def _verdict_of(document: Mapping[str, Any], matches: pl.DataFrame, gaps: int) -> str:
     fail_on = (document.get("run") or {}).get("fail_on", "any")
-    counted = int((matches["strength"] == "strong").sum()) if fail_on == "strong" else matches.height
+    counted = (
+        int((matches["strength"] == "strong").sum()) if fail_on == "strong" else matches.height
+    )
     return "found" if counted else ("not_confirmed" if gaps else "clean")
 
 
@@ -292,93 +321,18 @@ def _facts(parsed: _Parsed) -> ReportFacts:
     )
 
 
-# --- sources --------------------------------------------------------------------------
-def _identity_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
-    """changed / unchanged by SHA-256, else size, else row digest; unknown without any."""
-    for key in ("sha256", "row_digest", "bytes"):
-        a, b = old.get(key), new.get(key)
-        if a is not None and b is not None:
-            return UNCHANGED if a == b else CHANGED
-    return UNKNOWN
-
-
-def _roots(document: Mapping[str, Any]) -> list[str] | None:
-    """The SOURCE arguments the scan was given, when its report records them."""
-    given = ((document.get("run") or {}).get("options") or {}).get("sources")
-    if not isinstance(given, list) or not given or not all(isinstance(g, str) for g in given):
-        return None
-    return given
-
-
-def _holds(container: str, path: str) -> bool:
-    """Whether ``path`` is ``container`` or lies inside it (folder ``/``, archive ``!/``)."""
-    folder = container.rstrip("/")
-    return path == container or path.startswith(container + "!/") or (bool(folder) and path.startswith(folder + "/"))
-
-
-def _containers(path: str) -> list[str]:
-    """The folders and archives ``path`` lies in, as report paths (``a/b.zip!/c`` → a, a/b.zip)."""
-    return [path[:m.start()] for m in re.finditer(r"!/|/", path) if m.start() > 0]
-
-
-def _within_reach(path: str, roots: list[str] | None, new_sources: Mapping[str, Mapping[str, Any]]) -> bool:
-    """A source missing from the newer report: was its place read completely by that scan?"""
-    if roots is None or not any(_holds(root, path) for root in roots):
-        return False
-    # a folder or archive holding it that the newer scan could not read completely
-    return not any((new_sources.get(c) or {}).get("status") in GAPS for c in _containers(path))
-
-
-def _source_changes(old: _Parsed, new: _Parsed) -> list[SourceChange]:
-    before, after = old.sources, new.sources
-    roots = _roots(new.report.document)
-    out: list[SourceChange] = []
-    for path, entry in after.items():
-        prior = before.get(path)
-        status = entry.get("status")
-        if prior is None:
-            change, worse = ADDED, False
-        else:
-            change = _identity_change(prior, entry)
-            worse = prior.get("status") == SCANNED and status in GAPS
-        out.append(
-            SourceChange(
-                path=path,
-                change=change,
-                old_status=None if prior is None else prior.get("status"),
-                new_status=status,
-                old_sha256=None if prior is None else prior.get("sha256"),
-                new_sha256=entry.get("sha256"),
-                old_bytes=None if prior is None else prior.get("bytes"),
-                new_bytes=entry.get("bytes"),
-                within_new_scan=None,
-                coverage_worse=worse,
-            )
-        )
-    for path, prior in before.items():
-        if path in after:
-            continue
-        reached = _within_reach(path, roots, after)
-        out.append(
-            SourceChange(
-                path=path,
-                change=REMOVED,
-                old_status=prior.get("status"),
-                new_status=None,
-                old_sha256=prior.get("sha256"),
-                new_sha256=None,
-                old_bytes=prior.get("bytes"),
-                new_bytes=None,
-                within_new_scan=reached,
-                coverage_worse=prior.get("status") == SCANNED and not reached,
-            )
-        )
-    return out
-
-
 # --- records --------------------------------------------------------------------------
-def _record_changes(old: pl.DataFrame, new: pl.DataFrame, reread: Iterable[str]) -> list[RecordChange]:
+def _record_changes(old: pl.DataFrame, new: pl.DataFrame, reread: Iterable[str]) -> pl.DataFrame:
     """Join the per-record frames of two reports; ``reread``: sources read completely again."""
+
+    def strength(column: str) -> pl.Expr:
+        return (
+            pl.when(pl.col(column))
+            .then(pl.lit("strong"))
+            .when(pl.col(column).is_not_null())
+            .then(pl.lit("weak"))
+        )
+
     joined = old.join(new, on="record_id", how="full", coalesce=True, suffix="_new").with_columns(
         pl.when(pl.col("locations").is_null())
         .then(pl.lit(NEW))
@@ -396,37 +350,36 @@ def _record_changes(old: pl.DataFrame, new: pl.DataFrame, reread: Iterable[str])
         .group_by("record_id")
         .agg(pl.col("confirmed").all())
     )
-    joined = (
+    empty = pl.lit([], dtype=pl.List(pl.String()))
+    return (
         joined.join(confirmed, on="record_id", how="left")
         .with_columns(
-            pl.col("change").replace_strict({c: i for i, c in enumerate(CHANGES)}, return_dtype=pl.Int8).alias("rank")
+            pl.col("change")
+            .replace_strict({c: i for i, c in enumerate(CHANGES)}, return_dtype=pl.Int8)
+            .alias("rank")
         )
         .sort(["rank", "record_id"])
-    )
-
-    def strength(value: bool | None) -> str | None:
-        return None if value is None else ("strong" if value else "weak")
-
-    return [
-        RecordChange(
-            record_id=row["record_id"],
-            change=row["change"],
-            old_strength=strength(row["strong"]),
-            new_strength=strength(row["strong_new"]),
-            old_locations=row["locations"] or 0,
-            new_locations=row["locations_new"] or 0,
-            old_sources=tuple(row["sources"] or ()),
-            new_sources=tuple(row["sources_new"] or ()),
-            confirmed=row["confirmed"],
+        .select(
+            "record_id",
+            "change",
+            strength("strong").alias("old_strength"),
+            strength("strong_new").alias("new_strength"),
+            pl.col("locations").fill_null(0).cast(pl.Int64).alias("old_locations"),
+            pl.col("locations_new").fill_null(0).cast(pl.Int64).alias("new_locations"),
+            pl.col("sources").fill_null(empty).alias("old_sources"),
+            pl.col("sources_new").fill_null(empty).alias("new_sources"),
+            "confirmed",
         )
-        for row in joined.iter_rows(named=True)
-    ]
+    )
 
 
 def _step(old_index: int, new_index: int, parsed: Sequence[_Parsed]) -> Step:
-    sources = _source_changes(parsed[old_index], parsed[new_index])
+    old, new = parsed[old_index], parsed[new_index]
+    sources = source_changes(old.sources, new.sources, new.report.document)
     reread = [
-        s.path for s in sources if (s.new_status == SCANNED) or (s.change == REMOVED and s.within_new_scan)
+        s.path
+        for s in sources
+        if (s.new_status == SCANNED) or (s.change == REMOVED and s.within_new_scan)
     ]
     records = _record_changes(parsed[old_index].per_record, parsed[new_index].per_record, reread)
     return Step(old_index, new_index, records, sources)
@@ -459,7 +412,9 @@ def diff_reports(
 ) -> Diff:
     """Compare ``reports`` (oldest first, at least two)."""
     if len(reports) < 2:
-        raise UsageError("diff needs at least two reports", hint="give OLD.json NEW.json (oldest first)")
+        raise UsageError(
+            "diff needs at least two reports", hint="give OLD.json NEW.json (oldest first)"
+        )
     if fail_on not in FAIL_ON:
         raise UsageError(f"unknown fail_on {fail_on!r}", hint="give any or strong")
     packs = {r.document["pack"].get("sha256") for r in reports}
@@ -478,17 +433,29 @@ def diff_reports(
     # the newest against every earlier report (the last of them is the last step)
     against = [_step(i, newest, parsed) for i in range(newest - 1)] + [steps[-1]]
     worse = sorted({s.path for step in against for s in step.sources if s.coverage_worse})
-    unconfirmed = sorted(
-        {r.record_id for step in against for r in step.records if r.change == GONE and not r.confirmed}
+    unconfirmed = (
+        pl.concat([step.records.filter(pl.col("change") == GONE) for step in against])
+        .filter(~pl.col("confirmed").fill_null(False))["record_id"]
+        .unique()
+        .sort()
+        .to_list()
     )
     matches = parsed[newest].matches
-    present = int((matches["strength"] == "strong").sum()) if fail_on == "strong" else matches.height
+    present = (
+        int((matches["strength"] == "strong").sum()) if fail_on == "strong" else matches.height
+    )
     for fact in facts:
         if fact.matches_without_record_id:
-            notes.append(f"{fact.file}: {fact.matches_without_record_id:,} match(es) without a record id are counted, not listed")
+            notes.append(
+                f"{fact.file}: {fact.matches_without_record_id:,} match(es) without a record id are counted, not listed"
+            )
     order = [f.started_at for f in facts]
-    if all(isinstance(t, str) for t in order) and order != sorted(order):  # ISO-8601 UTC sorts as text
-        notes.append("the reports are not given oldest first (by started_at): each step compares them in the order given")
+    if all(isinstance(t, str) for t in order) and order != sorted(
+        order
+    ):  # ISO-8601 UTC sorts as text
+        notes.append(
+            "the reports are not given oldest first (by started_at): each step compares them in the order given"
+        )
     return Diff(
         reports=facts,
         steps=steps,
@@ -505,13 +472,14 @@ def diff_reports(
 __all__ = [
     "CHANGES",
     "DIFF_FORMAT",
-    "Diff",
     "GONE",
-    "LoadedReport",
     "NEW",
+    "RECORD_SCHEMA",
+    "STILL_PRESENT",
+    "Diff",
+    "LoadedReport",
     "RecordChange",
     "ReportFacts",
-    "STILL_PRESENT",
     "SourceChange",
     "Step",
     "check_same_pack",

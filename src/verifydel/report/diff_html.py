@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from verifydel import __version__
 from verifydel.exitcodes import ExitCode
@@ -28,6 +29,8 @@ from verifydel.report.diff import (
     SourceChange,
     Step,
 )
+
+T = TypeVar("T")
 
 #: Records listed per change and step; the rest are counted and left to the JSON.
 MAX_RECORDS = 10_000
@@ -81,7 +84,9 @@ def _td(value: int | None, cls: str = "num") -> str:
 
 
 def _badge(strength: str | None) -> str:
-    return "—" if strength is None else f'<span class="badge {_esc(strength)}">{_esc(strength)}</span>'
+    return (
+        "—" if strength is None else f'<span class="badge {_esc(strength)}">{_esc(strength)}</span>'
+    )
 
 
 def _status(status: str | None) -> str:
@@ -178,7 +183,11 @@ def _steps_table(diff: Diff) -> str:
 
 def _record_row(r: RecordChange) -> str:
     if r.change == GONE:
-        confirmed = "確認済み (confirmed)" if r.confirmed else '<span class="unconfirmed">未確認 (not confirmed)</span>'
+        confirmed = (
+            "確認済み (confirmed)"
+            if r.confirmed
+            else '<span class="unconfirmed">未確認 (not confirmed)</span>'
+        )
     else:
         confirmed = "—"
     sources = r.old_sources if r.change == GONE else r.new_sources
@@ -189,25 +198,37 @@ def _record_row(r: RecordChange) -> str:
     )
 
 
-def _limited(items: Sequence[object], limit: int, render: Callable[[object], str]) -> tuple[str, str]:
+def _limited(items: Sequence[T], limit: int, render: Callable[[T], str]) -> tuple[str, str]:
     rows = "".join(render(item) for item in items[:limit])
     hidden = len(items) - limit
     more = (
-        f'<p class="more">ほか {hidden:,} 件は JSON を参照 ({hidden:,} more in the JSON diff)</p>' if hidden > 0 else ""
+        f'<p class="more">ほか {hidden:,} 件は JSON を参照 ({hidden:,} more in the JSON diff)</p>'
+        if hidden > 0
+        else ""
     )
     return rows, more
 
 
-def _records_section(records: list[RecordChange]) -> str:
+def _records_section(step: Step) -> str:
     parts = []
+    counts = {
+        STILL_PRESENT: step.summary["still_present"],
+        NEW: step.summary["new"],
+        GONE: step.summary["gone"],
+    }
     for change in CHANGES:
-        group = [r for r in records if r.change == change]
-        if not group:
+        if not counts[change]:
             continue
-        rows, more = _limited(group, MAX_RECORDS, _record_row)  # type: ignore[arg-type]
+        rows = "".join(_record_row(r) for r in step.record_changes(change, MAX_RECORDS))
+        hidden = counts[change] - MAX_RECORDS
+        more = (
+            f'<p class="more">ほか {hidden:,} 件は JSON を参照 ({hidden:,} more in the JSON diff)</p>'
+            if hidden > 0
+            else ""
+        )
         where = "以前の所在" if change == GONE else "現在の所在"
         parts.append(
-            f"<h4>{_CHANGE_JA[change]}: {len(group):,} 件</h4><table><thead><tr><th>レコードID</th>"
+            f"<h4>{_CHANGE_JA[change]}: {counts[change]:,} 件</h4><table><thead><tr><th>レコードID</th>"
             f"<th>前回</th><th>今回</th><th>前回の行数</th><th>今回の行数</th><th>{where}</th>"
             f"<th>削除の確認</th></tr></thead><tbody>{rows}</tbody></table>{more}"
         )
@@ -216,8 +237,12 @@ def _records_section(records: list[RecordChange]) -> str:
 
 def _source_row(s: SourceChange) -> str:
     worse = '<span class="worse">後退 (worse)</span>' if s.coverage_worse else "—"
-    old_hash = f"<code>{_esc((s.old_sha256 or '')[:16])}</code>" if s.old_sha256 else _num(s.old_bytes)
-    new_hash = f"<code>{_esc((s.new_sha256 or '')[:16])}</code>" if s.new_sha256 else _num(s.new_bytes)
+    old_hash = (
+        f"<code>{_esc((s.old_sha256 or '')[:16])}</code>" if s.old_sha256 else _num(s.old_bytes)
+    )
+    new_hash = (
+        f"<code>{_esc((s.new_sha256 or '')[:16])}</code>" if s.new_sha256 else _num(s.new_bytes)
+    )
     reach = ""
     if s.within_new_scan is not None:
         reach = (
@@ -233,11 +258,15 @@ def _source_row(s: SourceChange) -> str:
 
 
 def _sources_section(sources: list[SourceChange]) -> str:
-    shown = [s for s in sources if s.change != UNCHANGED or s.coverage_worse or s.old_status != s.new_status]
+    shown = [
+        s
+        for s in sources
+        if s.change != UNCHANGED or s.coverage_worse or s.old_status != s.new_status
+    ]
     unchanged = len(sources) - len(shown)
     if not shown:
         return f"<p>ソースの変化はありません（{unchanged:,} 件すべて変更なし）。</p>"
-    rows, more = _limited(shown, MAX_SOURCES, _source_row)  # type: ignore[arg-type]
+    rows, more = _limited(shown, MAX_SOURCES, _source_row)
     return (
         "<table><thead><tr><th>ソース</th><th>変化</th><th>前回の状態</th><th>今回の状態</th>"
         "<th>走査範囲</th><th>前回 SHA-256 / バイト</th><th>今回 SHA-256 / バイト</th></tr></thead>"
@@ -248,7 +277,7 @@ def _sources_section(sources: list[SourceChange]) -> str:
 
 def _step_section(diff: Diff, step: Step) -> str:
     return (
-        f"<section><h2>{_step_name(diff, step)}</h2><h3>レコード (records)</h3>{_records_section(step.records)}"
+        f"<section><h2>{_step_name(diff, step)}</h2><h3>レコード (records)</h3>{_records_section(step)}"
         f"<h3>ソース (sources)</h3>{_sources_section(step.sources)}</section>"
     )
 

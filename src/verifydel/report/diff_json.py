@@ -1,9 +1,12 @@
 """The JSON form of ``verifydel diff`` (``verifydel-diff/1``): what scripts read, so its shape is API.
 
 Same reports in, same bytes out: keys in a fixed order, ``ensure_ascii=False``, ``indent=2``,
-a newline at the end. Records are listed still present first, then new, then gone, each
-group by record id; sources in the newer report's order, then the removed ones in the
-older report's order. Holds record ids, source paths, hashes and counts: never a value.
+except that each record and each source is one compact JSON object on a line of its own
+(a follow-up of a large leak lists millions of records: they are encoded by polars, not
+by a Python loop, and one per line reads and greps well). A newline at the end. Records
+are listed still present first, then new, then gone, each group by record id; sources in
+the newer report's order, then the removed ones in the older report's order. Holds record
+ids, source paths, hashes and counts: never a value.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import polars as pl
+
 from verifydel import __version__
-from verifydel.report.diff import DIFF_FORMAT, Diff, RecordChange, ReportFacts, SourceChange, Step
+from verifydel.report.diff import DIFF_FORMAT, RECORD_SCHEMA, Diff, ReportFacts, SourceChange, Step
 
 TOOL_NAME = "verifydel"
 
@@ -37,20 +42,6 @@ def _report(facts: ReportFacts) -> dict[str, Any]:
     }
 
 
-def _record(change: RecordChange) -> dict[str, Any]:
-    return {
-        "record_id": change.record_id,
-        "change": change.change,
-        "old_strength": change.old_strength,
-        "new_strength": change.new_strength,
-        "old_locations": change.old_locations,
-        "new_locations": change.new_locations,
-        "old_sources": list(change.old_sources),
-        "new_sources": list(change.new_sources),
-        "confirmed": change.confirmed,
-    }
-
-
 def _source(change: SourceChange) -> dict[str, Any]:
     return {
         "path": change.path,
@@ -66,17 +57,37 @@ def _source(change: SourceChange) -> dict[str, Any]:
     }
 
 
-def _step(step: Step) -> dict[str, Any]:
-    return {
-        "old": step.old,
-        "new": step.new,
-        "summary": step.summary,
-        "records": [_record(r) for r in step.records],
-        "sources": [_source(s) for s in step.sources],
-    }
+#: Where a step's records and sources go in the indented skeleton. A path or id from a report
+#: could spell a slot too, so slots are filled last first: whatever a fill brings in lies
+#: after every slot still to fill, and each fill takes the first occurrence.
+_SLOT = "\x00{}\x00"
+_ITEM_INDENT = "\n" + " " * 8
+
+
+def _records_lines(step: Step) -> list[str]:
+    frame = step.records
+    if not frame.height:
+        return []
+    return frame.select(pl.struct(list(RECORD_SCHEMA)).struct.json_encode()).to_series().to_list()
+
+
+def _array(lines: list[str]) -> str:
+    """A JSON array at depth 3 of the document, one item a line."""
+    if not lines:
+        return "[]"
+    return "[" + _ITEM_INDENT + ("," + _ITEM_INDENT).join(lines) + "\n      ]"
 
 
 def diff_document(diff: Diff) -> dict[str, Any]:
+    """The diff as a JSON-ready dict (records as dicts: for small diffs and tests)."""
+    document = _skeleton(diff)
+    for i, step in enumerate(diff.steps):
+        document["steps"][i]["records"] = step.records.to_dicts()
+        document["steps"][i]["sources"] = [_source(s) for s in step.sources]
+    return document
+
+
+def _skeleton(diff: Diff) -> dict[str, Any]:
     return {
         "format": DIFF_FORMAT,
         "tool": {"name": TOOL_NAME, "version": __version__},
@@ -93,12 +104,30 @@ def diff_document(diff: Diff) -> dict[str, Any]:
         },
         "notes": list(diff.notes),
         "reports": [_report(f) for f in diff.reports],
-        "steps": [_step(s) for s in diff.steps],
+        "steps": [
+            {
+                "old": step.old,
+                "new": step.new,
+                "summary": step.summary,
+                "records": _SLOT.format(f"records{i}"),
+                "sources": _SLOT.format(f"sources{i}"),
+            }
+            for i, step in enumerate(diff.steps)
+        ],
     }
 
 
 def render_diff_json(diff: Diff) -> str:
-    return json.dumps(diff_document(diff), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(_skeleton(diff), ensure_ascii=False, indent=2)
+    for i, step in reversed(list(enumerate(diff.steps))):
+        sources = [
+            json.dumps(_source(s), ensure_ascii=False, separators=(",", ":")) for s in step.sources
+        ]
+        text = text.replace(json.dumps(_SLOT.format(f"sources{i}")), _array(sources), 1)
+        text = text.replace(
+            json.dumps(_SLOT.format(f"records{i}")), _array(_records_lines(step)), 1
+        )
+    return text + "\n"
 
 
 __all__ = ["diff_document", "render_diff_json"]
