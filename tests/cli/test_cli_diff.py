@@ -143,3 +143,32 @@ def test_series_of_quarters(broker_match: str, runner: CliRunner) -> None:
     assert [r["records_present"] for r in document["reports"]] == [1, 1, 0] and len(
         document["steps"]
     ) == 2
+
+
+def test_a_file_deleted_from_the_folder_scanned_is_removed_and_confirmed(
+    broker_match: str, runner: CliRunner
+) -> None:
+    Path("broker").mkdir()
+    Path("b.csv").rename("broker/hit.csv")
+    Path("broker/other.csv").write_text(BROKER_OTHER_CSV, encoding="utf-8")
+    _scan(runner, "q1.json", "broker/")
+    Path("broker/hit.csv").unlink()  # what the broker was asked to do
+    _scan(runner, "q2.json", "broker/")
+    res = runner.invoke(main, ["diff", "q1.json", "q2.json", "--json", "d.json"])
+    assert res.exit_code == ExitCode.CLEAN, res.output
+    step = json.loads(Path("d.json").read_text(encoding="utf-8"))["steps"][0]
+    removed = [s for s in step["sources"] if s["change"] == "removed"]
+    assert [(s["path"], s["within_new_scan"], s["coverage_worse"]) for s in removed] == [
+        ("broker/hit.csv", True, False)
+    ]
+    assert [(r["change"], r["confirmed"]) for r in step["records"]] == [("gone", True)]
+    # the same file left out of the next scan's arguments: nobody looked, not confirmed
+    _scan(runner, "q3.json", "broker/other.csv")
+    res = runner.invoke(main, ["diff", "q1.json", "q3.json"])
+    assert res.exit_code == ExitCode.INCOMPLETE, res.output
+
+
+def test_both_outputs_on_standard_output_are_refused(broker_match: str, runner: CliRunner) -> None:
+    _scan(runner, "q1.json", "b.csv")
+    res = runner.invoke(main, ["diff", "q1.json", "q1.json", "--json", "-", "--html", "-"])
+    assert res.exit_code == 2 and "standard output" in res.output

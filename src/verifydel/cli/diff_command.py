@@ -101,6 +101,10 @@ def diff(
             "give at least two reports: OLD.json NEW.json (a series: oldest first)"
         )
     outputs = {"json": json_path, "html": html_path}
+    if str(json_path) == str(html_path) == STDOUT:
+        raise click.UsageError(
+            "--json - and --html - both ask for standard output: give one of them a file"
+        )
     check_outputs(outputs, inputs=reports)
     loaded = [LoadedReport.of(str(path), *load_report(path)) for path in reports]
     result = diff_reports(loaded, allow_different_pack=allow_different_pack, fail_on=fail_on)
