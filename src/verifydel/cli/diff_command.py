@@ -45,7 +45,13 @@ def _summary_lines(diff: Diff) -> list[str]:
 
 
 @main.command()
-@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "reports",
+    nargs=-1,
+    required=True,
+    metavar="OLD.json NEW.json [MORE.json]...",
+    type=click.Path(path_type=Path),
+)
 @click.option(
     "--json",
     "json_path",

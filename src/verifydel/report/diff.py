@@ -397,9 +397,9 @@ def check_same_pack(reports: Sequence[LoadedReport]) -> bool:
                 f"{first.file} and {other.file} were scanned against different packs "
                 f"(sha256 {str(first_sha)[:16]}… and {str(sha)[:16]}…): their record ids need "
                 "not name the same leaked records",
-                hint="diff reports of scans against one pack; if both packs were fingerprinted "
-                "from the same leaked set with the same --id-column (fingerprinting again gives "
-                "another sha256, its salt is random), add --allow-different-pack",
+                hint="diff reports of scans against one pack. Fingerprinting the same leaked set "
+                "again gives another sha256, as the salt is random: if both packs were made from "
+                "the same leaked set with the same --id-column, add --allow-different-pack",
             )
     return True
 
