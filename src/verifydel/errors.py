@@ -97,3 +97,7 @@ class SwappedPackAndKeyError(UsageError):
 
 class InvalidReportError(VerifydelError):
     """A report failed verification: a bad signature, an inconsistency, media that differ."""
+
+
+class DifferentPacksError(UsageError):
+    """Reports given to ``diff`` were scanned against different packs (``--allow-different-pack``)."""
