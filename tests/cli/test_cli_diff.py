@@ -172,3 +172,14 @@ def test_both_outputs_on_standard_output_are_refused(broker_match: str, runner: 
     _scan(runner, "q1.json", "b.csv")
     res = runner.invoke(main, ["diff", "q1.json", "q1.json", "--json", "-", "--html", "-"])
     assert res.exit_code == 2 and "standard output" in res.output
+
+
+def test_a_signed_diff_verifies(broker_match: str, runner: CliRunner) -> None:
+    _scan(runner, "q1.json", "b.csv")
+    _scan(runner, "q2.json", "b.csv")
+    assert runner.invoke(main, ["keygen", "--signing", "s.key"]).exit_code == 0
+    res = runner.invoke(main, ["diff", "q1.json", "q2.json", "--html", "d.html", "--json", "d.json", "--sign", "s.key"])
+    assert res.exit_code == 3, res.output
+    for out in ("d.html", "d.json"):
+        check = runner.invoke(main, ["verify", out, "--public-key", "s.key.pub"])
+        assert check.exit_code == 0 and "signature valid" in check.output, check.output

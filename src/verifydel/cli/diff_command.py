@@ -77,6 +77,12 @@ def _summary_lines(diff: Diff) -> list[str]:
     help="Exit 3 when any match is present in the newest report, or only a strong one.",
 )
 @click.option(
+    "--sign",
+    "sign_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Sign every output file with this key (keygen --signing): FILE.sig beside each.",
+)
+@click.option(
     "--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells)."
 )
 @handle_errors
@@ -86,6 +92,7 @@ def diff(
     html_path: Path | None,
     allow_different_pack: bool,
     fail_on: str,
+    sign_path: Path | None,
     quiet: bool,
 ) -> None:
     """Compare JSON reports of follow-up scans: OLD NEW, or a series oldest first.
@@ -111,7 +118,12 @@ def diff(
         raise click.UsageError(
             "--json - and --html - both ask for standard output: give one of them a file"
         )
-    check_outputs(outputs, inputs=reports)
+    check_outputs(outputs, inputs=[*reports, *(p for p in (sign_path,) if p)])
+    signing_key = None
+    if sign_path is not None:
+        from verifydel.report.signing import read_signing_key
+
+        signing_key = read_signing_key(sign_path)
     loaded = [LoadedReport.of(str(path), *load_report(path)) for path in reports]
     result = diff_reports(loaded, allow_different_pack=allow_different_pack, fail_on=fail_on)
     code = result.exit_code
@@ -125,7 +137,7 @@ def diff(
             click.echo(text, nl=False)
             continue
         try:
-            write_output(text, path, None)
+            write_output(text, path, signing_key)
         except OutputError as exc:
             lost.append(str(exc))
     if not quiet:

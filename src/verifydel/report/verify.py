@@ -200,9 +200,9 @@ def verify_report(
     try:
         document = parse_report(data, path)
     except InvalidReportError:
-        if path.suffix.lower() == ".json":
+        if path.suffix.lower() == ".json" and b'"format": "verifydel-diff/' not in data[:200]:
             raise
-        # an HTML, CSV or SARIF report: only its signature can be checked
+        # an HTML, CSV or SARIF report, or a diff: only its signature can be checked
     out = Verified()
     if allow_unsigned and not signature_path(path).is_file():
         out.notes.append("not signed: checked for consistency only; anyone could have written it")
