@@ -168,7 +168,7 @@ def test_a_pipe_closed_before_anything_is_written_ends_quietly_too(many_matches:
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "verifydel", *_scan(many_matches, "--json", "-", "-q")],
-            stdout=write, stderr=subprocess.PIPE, env=env, timeout=120,
+            stdout=write, stderr=subprocess.PIPE, env=env, timeout=120, check=False,
         )  # fmt: skip
     finally:
         os.close(write)
@@ -179,7 +179,7 @@ def test_a_pipe_closed_before_anything_is_written_ends_quietly_too(many_matches:
 def test_shell_pipe_into_head(many_matches: str, env: dict[str, str]) -> None:
     """The issue's own words, through a real shell; the scan's exit code seen with pipefail."""
     command = f"set -o pipefail; {sys.executable} -m verifydel scan {many_matches} --pack p.vdpack --key k.key --json - -q | head -1"
-    proc = subprocess.run(["bash", "-c", command], capture_output=True, env=env, timeout=120)
+    proc = subprocess.run(["bash", "-c", command], capture_output=True, env=env, timeout=120, check=False)
     assert proc.stdout == b"{\n"
     assert proc.returncode == 3 and proc.stderr == b""
 
@@ -190,7 +190,7 @@ def test_stdout_that_cannot_be_written_is_a_lost_report(broker_clean: str) -> No
     with open("/dev/full", "wb") as full:
         proc = subprocess.run(
             [sys.executable, "-m", "verifydel", *_scan(broker_clean, "--json", "-", "-q")],
-            stdout=full, stderr=subprocess.PIPE, env=ENV, timeout=120,
+            stdout=full, stderr=subprocess.PIPE, env=ENV, timeout=120, check=False,
         )  # fmt: skip
     stderr = proc.stderr.decode("utf-8")
     assert proc.returncode == 4, stderr
