@@ -22,7 +22,7 @@ from verifydel.cli.options import (
     table_option,
     refuse_swapped,
 )
-from verifydel.cli.outputs import check_outputs, write_output
+from verifydel.cli.outputs import STDOUT, check_outputs, output_path, write_output, write_stdout
 from verifydel.cli.progress import ObserverProgress
 from verifydel.errors import OutputError
 from verifydel.exitcodes import ExitCode
@@ -171,8 +171,25 @@ def info(pack: Path, as_json: bool) -> None:
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--pack", "pack_path", required=True, type=click.Path(path_type=Path, dir_okay=False))
 @key_option
-@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the JSON report.")
-@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the HTML report.")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the JSON report (- for standard output; the summary stays on standard error).",
+)
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, allow_dash=True), help="Write the HTML report.")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the matches as CSV, one line per match (UTF-8 with BOM, for Excel).",
+)
+@click.option(
+    "--sarif",
+    "sarif_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write a SARIF 2.1.0 log for code-scanning dashboards (never a clear value).",
+)
 @map_option
 @encoding_option
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="Sources scanned in parallel.")
@@ -202,8 +219,10 @@ def scan(
     sources: tuple[str, ...],
     pack_path: Path,
     key_path: Path,
-    json_path: Path | None,
-    html_path: Path | None,
+    json_path: str | None,
+    html_path: str | None,
+    csv_path: str | None,
+    sarif_path: str | None,
     maps: tuple[str, ...],
     encoding: str | None,
     jobs: int,
@@ -223,17 +242,26 @@ def scan(
 
     Exit 0 clean, 3 found (with --fail-on strong: a strong match), 4 not confirmed
     (a source could not be scanned completely), 2 could not start, 1 internal error.
+    One report may be written to standard output ("-"); a reader that closes the pipe
+    early (| head) ends it quietly, and the exit code stays the scan's.
     """
     from verifydel.cli.record import run_info
+    from verifydel.report.csv_report import render_csv
     from verifydel.report.html_report import render_html
     from verifydel.report.json_report import render_json
+    from verifydel.report.sarif_report import render_sarif
     from verifydel.report.terminal import render_summary
     from verifydel.scan import ScanOptions, load_pack
     from verifydel.scan import scan as run_scan
 
     params = click.get_current_context().params
-    outputs = {"json": json_path, "html": html_path}
-    check_outputs(outputs, inputs=[pack_path, key_path, *(p for p in (sign_path,) if p)])
+    outputs = {
+        name: output_path(raw)
+        for name, raw in (("json", json_path), ("html", html_path), ("csv", csv_path), ("sarif", sarif_path))
+    }
+    check_outputs(
+        outputs, inputs=[pack_path, key_path, *(p for p in (sign_path,) if p)], signing=sign_path is not None
+    )
     signing_key = None
     if sign_path is not None:
         from verifydel.report.signing import read_signing_key
@@ -259,12 +287,17 @@ def scan(
     report.run = run_info(given_args(), params, operator=operator, case=case_id, fail_on=fail_on)
     report.signer = signing_key.signer() if signing_key else None
     code = report.exit_code
-    renderers = {"json": render_json, "html": render_html}
+    renderers = {"json": render_json, "html": render_html, "csv": render_csv, "sarif": render_sarif}
     lost = []
-    for name, path in outputs.items():
+    # Files first, standard output last: a reader that stops early never costs a file.
+    for name, path in sorted(outputs.items(), key=lambda item: str(item[1]) == STDOUT):
         if path:
             try:
-                write_output(renderers[name](report, show_values=show_values), path, signing_key)
+                text = renderers[name](report, show_values=show_values)
+                if str(path) == STDOUT:
+                    write_stdout(text)
+                else:
+                    write_output(text, path, signing_key)
             except OutputError as exc:
                 lost.append(str(exc))
     if not quiet:
