@@ -89,7 +89,7 @@ from verifydel.core.zipdir import (
     structure_size,
 )
 from verifydel.core.limits import Budget, LimitExceeded, Limits, Meter
-from verifydel.errors import FormatError, SourceError
+from verifydel.errors import FormatError
 from verifydel.core.unit import Unit, UnitFailure
 
 KIND: Final = "zip"

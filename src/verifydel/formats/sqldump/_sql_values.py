@@ -14,10 +14,8 @@ cannot read (double-quoted strings, a malformed row) goes through the slow path
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np

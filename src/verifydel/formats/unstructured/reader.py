@@ -31,7 +31,6 @@ import polars as pl
 
 from verifydel.decoders import canonical_encoding
 from verifydel.errors import DecodeError, SourceError
-from verifydel.fields import ADDRESS, PHONE
 from verifydel.formats.unstructured._carve import (
     ASCII,
     ASCII_COMPATIBLE,
