@@ -310,6 +310,21 @@ def test_without_script_every_record_is_shown(browser: DevTools, demo: Path) -> 
         browser.call("Emulation.setScriptExecutionDisabled", {"value": False})
 
 
+def test_if_the_page_script_is_refused_every_record_is_shown(
+    browser: DevTools, demo: Path, tmp_path: Path
+) -> None:
+    """The early script hides the records while the page loads; should the page's main
+    script not run (here: altered, so the policy refuses it), they are all shown."""
+    page = (demo / "report.html").read_text(encoding="utf-8")
+    altered = tmp_path / "altered.html"
+    altered.write_text(page.replace("filter();\n  root.classList", "filter(); \n  root.classList"), encoding="utf-8")
+    assert altered.read_text(encoding="utf-8") != page
+    browser.open(altered)
+    assert any("Content Security Policy" in e for e in browser.errors())
+    counts = json.loads((demo / "report.json").read_text(encoding="utf-8"))["summary"]
+    assert _records(browser) == counts["strong_records"] + counts["weak_records"]
+
+
 def _pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 

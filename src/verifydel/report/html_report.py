@@ -7,7 +7,7 @@ command, options, operator, case, host, times in UTC and the inspector's time zo
 pack, the signer and how to verify, each source's columns and SHA-256, the media manifest.
 
 Everything shown comes through ``esc``/``esc_column``: paths, sheet names, errors and record
-ids come from the party under inspection and are hostile. Style, script and the policy that
+ids come from the party under inspection and are hostile. Style, scripts and the policy that
 admits only them: ``_html_assets``. No clear value unless ``show_values``.
 """
 
@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import polars as pl
 
 from verifydel.report._files import write_text_atomically
-from verifydel.report._html_assets import CONTENT_SECURITY_POLICY, SCRIPT, STYLE
+from verifydel.report._html_assets import CONTENT_SECURITY_POLICY, EARLY_SCRIPT, SCRIPT, STYLE
 from verifydel.report._html_records import MAX_LOCATIONS_PER_RECORD, legend, records_table
 from verifydel.report._html_text import STATUS_JA, esc, field_ja, num
 from verifydel.report._matches import canonical_fields, per_source_counts
@@ -330,7 +330,7 @@ def render_html(report: Report, *, show_values: bool = False) -> str:
         '<meta name="referrer" content="no-referrer">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>verifydel 検査報告書: {esc(verdict.label)}</title>\n"
-        f"<style>{STYLE}</style>\n</head>\n<body>\n{warning}{_header(report, verdict, summary)}\n{_summary(report, summary)}\n"
+        f"<style>{STYLE}</style>\n<script>{EARLY_SCRIPT}</script>\n</head>\n<body>\n{warning}{_header(report, verdict, summary)}\n{_summary(report, summary)}\n"
         f"{_per_source(report)}\n{_records(report, show_values)}\n{_run_record(report)}\n"
         f"{_pack(report)}\n{_signature(report)}\n{_source_details(report)}\n{_manifest(report)}\n"
         f"<footer>verifydel {esc(report.tool_version)} · {esc(REPORT_FORMAT)}</footer>\n"
