@@ -1,72 +1,38 @@
-"""The HTML report: one self-contained page for an inspector (no script, no external asset).
+"""The HTML report: one self-contained page an inspector can read, filter, print and hand on.
 
-Everything shown comes through ``_esc``: paths, sheet names, errors and record ids come from
-the party under inspection and are hostile. A Content-Security-Policy forbids scripts and
-any fetch even if something slipped through. Matches are grouped by leaked record, strong
-records first; the page stops after ``MAX_RECORDS`` records (the JSON report has them all).
+Order: the verdict with confirmed survivors (strong) apart from single-field agreements to
+review (weak); the summary; a per-source summary; every leaked record found (filter by
+source and strength, pages: ``_html_records``); then the evidence: the run record (tool,
+command, options, operator, case, host, times in UTC and the inspector's time zone), the
+pack, the signer and how to verify, each source's columns and SHA-256, the media manifest.
+
+Everything shown comes through ``esc``/``esc_column``: paths, sheet names, errors and record
+ids come from the party under inspection and are hostile. Style, scripts and the policy that
+admits only them: ``_html_assets``. No clear value unless ``show_values``.
 """
 
 from __future__ import annotations
 
-import html
+import json
 import os
-from typing import Any
+import re
+import shlex
+from datetime import UTC, datetime, timedelta, timezone
 
 import polars as pl
 
 from verifydel.report._files import write_text_atomically
-from verifydel.report._matches import (
-    VALUE_PREFIX,
-    attach_values,
-    canonical_fields,
-    ordered_matches,
-    per_source_counts,
-)
-from verifydel.report._text import visible
-from verifydel.report._verdict import verdict_of
+from verifydel.report._html_assets import CONTENT_SECURITY_POLICY, EARLY_SCRIPT, SCRIPT, STYLE
+from verifydel.report._html_records import MAX_LOCATIONS_PER_RECORD, legend, records_table
+from verifydel.report._html_text import STATUS_JA, esc, field_ja, num
+from verifydel.report._matches import canonical_fields, per_source_counts
+from verifydel.report._verdict import Verdict, verdict_of
 from verifydel.report.model import REPORT_FORMAT, Report, SourceResult
 
-#: Leaked records rendered on the page; the rest are counted and left to the JSON report.
-MAX_RECORDS = 10_000
-#: Broker rows listed under one leaked record.
-MAX_LOCATIONS_PER_RECORD = 20
+__all__ = ["MAX_LOCATIONS_PER_RECORD", "render_html", "write_html"]
 
-_STATUS_JA = {"scanned": "完了", "partial": "一部のみ", "failed": "失敗"}
 _VERDICT_CLASS = {"FOUND": "found", "NOT CONFIRMED": "incomplete", "CLEAN": "clean"}
-
-_STYLE = """
-body{font-family:"Hiragino Sans","Noto Sans JP","Yu Gothic",Meiryo,sans-serif;margin:0 auto;
-max-width:1200px;padding:1.5rem;color:#1b1b1b;line-height:1.5}
-h1{margin:.2rem 0;font-size:1.6rem}h2{border-bottom:2px solid #ccc;margin-top:2rem}
-.verdict{padding:1rem 1.5rem;border-radius:6px;border:3px solid}
-.verdict .label{font-weight:700;letter-spacing:.1em;margin:0}
-.found{background:#fdecea;border-color:#b3261e}.incomplete{background:#fff4e0;border-color:#b26a00}
-.clean{background:#e8f5e9;border-color:#1e7d32}
-.warning{background:#b3261e;color:#fff;padding:.5rem 1rem;font-weight:700}
-table{border-collapse:collapse;width:100%;margin:.5rem 0}
-th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.path,code{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all;
-unicode-bidi:isolate}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:700}dd{margin:0}
-.status-scanned{color:#1e7d32}.status-partial{color:#b26a00;font-weight:700}
-.status-failed{color:#b3261e;font-weight:700}
-.error{color:#b3261e}.note{color:#555;font-size:.9rem}
-.badge{display:inline-block;padding:0 .5rem;border-radius:3px;color:#fff;font-size:.85rem}
-.strong{background:#b3261e}.weak{background:#b26a00}
-.record{border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem;margin:.8rem 0}
-.record h3{margin:.2rem 0;font-size:1.05rem}.more{font-weight:700}
-footer{margin-top:2rem;color:#666;font-size:.85rem}
-"""
-
-
-def _esc(value: object) -> str:
-    """Text for HTML: escaped, with control and bidi-override characters made visible."""
-    return html.escape(visible("" if value is None else str(value)), quote=True)
-
-
-def _num(value: int | None) -> str:
-    return "—" if value is None else f"{value:,}"
+_VERDICT_JA = {"found": "残存あり (found)", "not_confirmed": "確認できず (not confirmed)", "clean": "残存なし (clean)"}
 
 
 def _definition_list(items: list[tuple[str, str]]) -> str:
@@ -74,188 +40,301 @@ def _definition_list(items: list[tuple[str, str]]) -> str:
     return f"<dl>{rows}</dl>"
 
 
-def _columns_cell(columns: dict[str, list[str]]) -> str:
-    if not columns:
-        return "—"
-    return "<br>".join(
-        f"{_esc(field)} ← {', '.join(_esc(c) for c in columns[field])}"
-        for field in canonical_fields(list(columns))
+_UTC_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
+
+
+def _offset(utc_offset: str) -> timezone | None:
+    """``+09:00`` (or ``+0900``) as a time zone; None if it is not of that form."""
+    found = _UTC_OFFSET.fullmatch(utc_offset)
+    if found is None or int(found[2]) > 23 or int(found[3]) > 59:
+        return None
+    delta = timedelta(hours=int(found[2]), minutes=int(found[3]))
+    return timezone(-delta if found[1] == "-" else delta)
+
+
+def _when(iso: str, report: Report) -> str:
+    """An ISO time as UTC and, when the run recorded one, the inspector's local time."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return esc(iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    shown = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    zone = _offset(report.run.utc_offset)
+    if zone is not None:
+        local = moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        name = f"{report.run.time_zone} " if report.run.time_zone else ""
+        shown += f" / {local} {name}(UTC{report.run.utc_offset})"
+    return esc(shown)
+
+
+def _duration(report: Report) -> str:
+    try:
+        seconds = int((datetime.fromisoformat(report.finished_at) - datetime.fromisoformat(report.started_at)).total_seconds())
+    except (TypeError, ValueError):
+        return ""
+    minutes, seconds = divmod(max(seconds, 0), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"（所要 {hours} 時間 {minutes} 分 {seconds} 秒）" if hours else f"（所要 {minutes} 分 {seconds} 秒）"
+
+
+def _header(report: Report, verdict: Verdict, summary: dict[str, int]) -> str:
+    counts = summary
+    return (
+        f'<header class="verdict {_VERDICT_CLASS[verdict.label]}"><p class="label">{esc(verdict.label)}</p>'
+        f"<h1>{esc(verdict.title_ja)}</h1><p>{esc(verdict.detail_ja)}</p>"
+        f'<p lang="en">{esc(verdict.detail_en)}</p><div class="headline">'
+        f'<div class="strong-count"><span class="n">{num(counts["strong_records"])}</span>件 '
+        "<strong>残存を確認 (confirmed, strong)</strong><br>氏名・住所・電話番号のうち 2 つ以上が一致した漏えいレコード</div>"
+        f'<div class="weak-count"><span class="n">{num(counts["weak_records"])}</span>件 '
+        "<strong>要確認 (to review, weak)</strong><br>電話番号か住所の 1 つだけが一致した漏えいレコード（別人の可能性あり）</div>"
+        "</div></header>"
     )
+
+
+def _summary(report: Report, summary: dict[str, int]) -> str:
+    run = report.run
+    items = [
+        ("事件・案件 (case)", esc(run.case or "—")),
+        ("検査担当者 (operator)", esc(run.operator or "—")),
+        ("判定 (verdict)", f"{esc(_VERDICT_JA.get(report.verdict, report.verdict))} · 終了コード {int(report.exit_code)}"),
+        ("走査した行", num(summary["rows_scanned"])),
+        (
+            "一致した行",
+            (
+                f'{num(summary["matched_rows"])}（<span class="strong">強 {num(summary["strong"])}</span> / '
+                f'<span class="weak">弱 {num(summary["weak"])}</span>）'
+            ),
+        ),
+        (
+            "漏えいレコード",
+            (
+                f'{num(summary["matched_records"])}（<span class="strong">残存を確認 '
+                f'{num(summary["strong_records"])}</span> / <span class="weak">要確認 '
+                f'{num(summary["weak_records"])}</span>）'
+            ),
+        ),
+        (
+            "ソース",
+            (
+                f"{len(report.sources):,}（失敗 {summary['sources_failed']:,} / 一部のみ "
+                f"{summary['sources_partial']:,} / 中断 {summary['sources_interrupted']:,}）"
+            ),
+        ),
+        ("開始", _when(report.started_at, report)),
+        ("終了", _when(report.finished_at, report) + esc(_duration(report))),
+    ]
+    return f'<section id="summary"><h2>概要 (summary)</h2>{_definition_list(items)}</section>'
 
 
 def _problems_cell(source: SourceResult) -> str:
     """The source's error (if any), then its notes, one per line."""
-    error = [f'<span class="error">{_esc(source.error)}</span>'] if source.error else []
-    notes = [f'<span class="note">{_esc(note)}</span>' for note in source.notes]
-    return "<br>".join(error + notes)
+    error = [f'<span class="error">{esc(source.error)}</span>'] if source.error else []
+    notes = [f'<span class="note">{esc(note)}</span>' for note in source.notes]
+    return "<br>".join(error + notes) or "—"
 
 
-def _source_row(source: SourceResult, counts: dict[str, int]) -> str:
-    status = _esc(source.status)
-    status_ja = _esc(_STATUS_JA.get(source.status, ""))
-    return (
-        f'<tr><td class="path">{_esc(source.path)}</td><td>{_esc(source.kind)}</td>'
-        f'<td class="status-{status}">{status_ja} ({status})</td>'
-        f'<td class="num">{_num(source.rows)}</td>'
-        f'<td class="num">{_num(counts.get(source.path, 0))}</td>'
-        f"<td>{_columns_cell(source.columns)}</td><td>{_esc(source.encoding or '—')}</td>"
-        f'<td class="num">{_num(source.bytes)}</td><td>{_problems_cell(source)}</td></tr>'
+def _per_source(report: Report) -> str:
+    counts = per_source_counts(report)
+    matches = report.matches
+    records: dict[str, int] = (
+        dict(matches.group_by("source").agg(pl.col("record_id").n_unique()).iter_rows()) if matches.height else {}
     )
-
-
-def _sources_section(report: Report) -> str:
-    counts = {source: rows for source, (rows, _, _) in per_source_counts(report).items()}
-    rows = "".join(_source_row(source, counts) for source in report.sources)
-    return (
-        "<section><h2>走査対象 (sources)</h2><table><thead><tr><th>パス</th><th>種類</th>"
-        "<th>状態</th><th>行数</th><th>一致した行</th><th>照合した列</th><th>文字コード</th>"
-        f"<th>バイト数</th><th>エラー・注記</th></tr></thead><tbody>{rows}</tbody></table></section>"
-    )
-
-
-def _where(location: dict[str, Any]) -> str:
-    parts = []
-    if location.get("row") is not None:
-        parts.append(f"行 {location['row']:,}")
-    if location.get("offset") is not None:
-        parts.append(f"オフセット {location['offset']:,}")
-    if location.get("page") is not None:
-        parts.append(f"ページ {location['page']:,}")
-    if location.get("recovered"):
-        parts.append("削除領域から復元 (recovered)")
-    return _esc(" / ".join(parts) or "—")
-
-
-def _values_cell(location: dict[str, Any], value_fields: list[str]) -> str:
-    shown = [
-        f"{_esc(field)}: {_esc(location[VALUE_PREFIX + field])}"
-        for field in value_fields
-        if location.get(VALUE_PREFIX + field) is not None and field in (location["fields"] or [])
-    ]
-    return "<br>".join(shown) or "—"
-
-
-def _record_article(record: dict[str, Any], value_fields: list[str], show_values: bool) -> str:
-    strength = "strong" if record["strong"] else "weak"
     rows = []
-    for location in record["locations"]:
-        values = f"<td>{_values_cell(location, value_fields)}</td>" if show_values else ""
+    for number, source in enumerate(report.sources, start=1):
+        matched, strong, weak = counts.get(source.path, (0, 0, 0))
+        status = esc(source.status)
         rows.append(
-            f'<tr><td class="path">{_esc(location["source"])}</td><td>{_where(location)}</td>'
-            f"<td>{_esc(', '.join(canonical_fields(location['fields'])))}</td>"
-            f'<td><span class="badge {_esc(location["strength"])}">'
-            f"{_esc(location['strength'])}</span></td>{values}</tr>"
+            f'<tr data-src="{number}"><th>S{number}</th><td class="path">{esc(source.path)}</td>'
+            f"<td>{esc(source.kind)}</td>"
+            f'<td class="status-{status}">{esc(STATUS_JA.get(source.status, ""))} ({status})</td>'
+            f'<td class="num">{num(source.rows)}</td><td class="num">{num(matched)}</td>'
+            f'<td class="num strong">{num(strong)}</td><td class="num weak">{num(weak)}</td>'
+            f'<td class="num">{num(records.get(source.path, 0))}</td><td>{_problems_cell(source)}</td></tr>'
         )
-    hidden = record["n"] - len(record["locations"])
-    more = (
-        f'<p class="more">ほか {hidden:,} 箇所は JSON 報告書を参照 '
-        f"({hidden:,} more in the JSON report)</p>"
-        if hidden > 0
-        else ""
-    )
-    values_head = "<th>値 (values)</th>" if show_values else ""
     return (
-        f'<article class="record"><h3>レコード <code>{_esc(record["record_id"])}</code> '
-        f'<span class="badge {strength}">{strength}</span></h3>'
-        f"<p>一致した項目: {_esc(', '.join(canonical_fields(record['fields'])))} · "
-        f"{record['n']:,} 箇所</p><table><thead><tr><th>ソース</th><th>位置</th><th>項目</th>"
-        f"<th>強度</th>{values_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
-        "</article>"
+        '<section><h2>ソース別の概要 (per source)</h2><table id="sources"><thead><tr><th>番号</th><th>パス</th>'
+        "<th>種類</th><th>状態</th><th>行数</th><th>一致した行</th><th>強</th><th>弱</th><th>レコード</th>"
+        f"<th>エラー・注記</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
     )
 
 
-def _matches_section(report: Report, show_values: bool) -> str:
-    matches = ordered_matches(report)
-    if matches.height == 0:
+def _records(report: Report, show_values: bool) -> str:
+    table, count = records_table(report, show_values=show_values)
+    if not count:
+        return '<section id="matches"><h2>検出 (matches)</h2><p>漏えいレコードは見つかりませんでした。</p></section>'
+    return (
+        f'<section id="matches"><h2>検出 (matches): 漏えいレコード {count:,} 件</h2>'
+        "<p>残存を確認 (strong) したレコードを先に、要確認 (weak) のレコードを後に表示します。"
+        f"各行は仲介業者側の 1 行（または 1 箇所）です。</p><p class=\"note\">{legend(report)}</p>"
+        '<div class="controls" id="record-controls"></div><div class="pager"></div>'
+        f'<p class="print-only" id="print-scope">印刷の範囲: 全 {count:,} 件</p>'
+        f'{table}<div class="pager"></div></section>'
+    )
+
+
+_SHELL_SAFE = re.compile(r"[^\s'\"\\$`!*?;&|<>(){}\[\]#~]+")
+
+
+def _shell_word(word: str) -> str:
+    """``word`` as a shell reads it: as is when safe (Japanese included), else quoted."""
+    return word if _SHELL_SAFE.fullmatch(word) else shlex.quote(word)
+
+
+def _run_record(report: Report) -> str:
+    run = report.run
+    options = " ".join(
+        f"<code>{esc(key)}={esc(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))}</code>"
+        for key, value in run.options.items()
+    )
+    zone = " ".join(part for part in (run.time_zone, f"(UTC{run.utc_offset})" if run.utc_offset else "") if part)
+    items = [
+        (
+            "ツール (tool)",
+            f"verifydel {esc(report.tool_version)} · 正規化 {esc(report.normalisation or '—')} · 報告書形式 {esc(REPORT_FORMAT)}",
+        ),
+        ("コマンド (command)", f"<code>{esc(' '.join(_shell_word(word) for word in run.command))}</code>" if run.command else "—"),
+        ("オプション (options)", f'<span class="options">{options}</span>' if options else "—"),
+        ("検査担当者 (operator)", esc(run.operator or "—")),
+        ("事件・案件 (case)", esc(run.case or "—")),
+        ("ホスト (host)", esc(run.host or "—")),
+        ("時間帯 (time zone)", esc(zone or "—")),
+        ("開始 (started)", _when(report.started_at, report)),
+        ("終了 (finished)", _when(report.finished_at, report)),
+        (
+            "判定・終了コード",
+            (
+                f"{esc(_VERDICT_JA.get(report.verdict, report.verdict))} · 終了コード (exit code) "
+                f"{int(report.exit_code)} · --fail-on {esc(run.fail_on)}"
+            ),
+        ),
+    ]
+    return f'<section id="run"><h2>実行記録 (run record)</h2>{_definition_list(items)}</section>'
+
+
+def _pack(report: Report) -> str:
+    pack = report.pack
+    items = [
+        ("SHA-256", f"<code>{esc(pack.sha256)}</code>"),
+        ("照合鍵 ID (key id)", f"<code>{esc(pack.key_id)}</code>" if pack.key_id else "—"),
+        ("レコード数", num(pack.records)),
+        ("正規化", esc(pack.normalisation)),
+    ]
+    if pack.format:
+        items.append(("形式", esc(pack.format)))
+    if pack.id_column_personal:
+        items.append(("レコード ID", "個人情報を含む (--allow-personal-id)"))
+    return f'<section id="pack"><h2>照合パック (pack)</h2>{_definition_list(items)}</section>'
+
+
+def _signature(report: Report) -> str:
+    signer = report.signer
+    if signer is None:
         return (
-            "<section><h2>検出 (matches)</h2>"
-            "<p>漏えいレコードは見つかりませんでした。</p></section>"
+            '<section id="signature"><h2>署名と検証 (signature)</h2><p>この報告書は署名されていません '
+            "(unsigned)。後から改ざんがないことを示すには、<code>verifydel keygen --signing KEY</code> "
+            "で署名鍵を作り、<code>verifydel scan ... --sign KEY</code> で報告書ごとに署名 "
+            "(REPORT.sig) を付けてください。</p></section>"
         )
-    value_fields: list[str] = []
-    if show_values:
-        matches, value_fields = attach_values(matches, report.values)
-    location_columns = [
-        c
-        for c in ("source", "row", "offset", "page", "recovered", "fields", "strength")
-        if c in matches.columns
-    ] + [VALUE_PREFIX + field for field in value_fields]
-    records = (
-        matches.group_by("record_id", maintain_order=True)
-        .agg(
-            pl.len().alias("n"),
-            (pl.col("strength") == "strong").any().alias("strong"),
-            pl.col("fields").list.explode(keep_nulls=False, empty_as_null=False).unique(),
-            pl.struct(location_columns).head(MAX_LOCATIONS_PER_RECORD).alias("locations"),
+    items = [
+        ("署名鍵 ID (key id)", f"<code>{esc(signer.key_id)}</code>"),
+        ("公開鍵 (Ed25519, base64)", f"<code>{esc(signer.public_key)}</code>"),
+    ]
+    return (
+        f'<section id="signature"><h2>署名と検証 (signature)</h2>{_definition_list(items)}'
+        "<p>この HTML ファイルはそのバイト列ごと署名されています。署名は同じフォルダの、このファイルの名前に "
+        "<code>.sig</code> を付けたファイル（例: <code>report.html.sig</code>）です。同じ scan で書いた"
+        "ほかの報告書（JSON など）も、それぞれ同じ鍵で署名されています。</p><p>検証の方法 (how to verify): 署名者の公開鍵ファイル "
+        "(KEY.pub) を別の経路で受け取り、次のいずれかを実行します。verifydel は署名した鍵の ID を表示します。"
+        "上の鍵 ID と同じであることを確かめてください。</p><pre><code>"
+        "verifydel verify report.json --public-key KEY.pub    # 署名と、集計・判定の整合性\n"
+        "verifydel verify report.html --public-key KEY.pub    # この HTML の署名\n"
+        "openssl pkeyutl -verify -pubin -inkey KEY.pub -rawin -in report.html -sigfile report.html.sig"
+        "</code></pre><p>OpenSSL (3.0 以降) は成功すると “Signature Verified Successfully” と表示します。"
+        "ファイルが 1 バイトでも変わっていれば検証は失敗します。</p></section>"
+    )
+
+
+def _columns_cell(columns: dict[str, list[str]]) -> str:
+    if not columns:
+        return "—"
+    return "<br>".join(
+        f"{field_ja(field)} ({esc(field)}) ← {', '.join(esc(c) for c in columns[field])}"
+        for field in canonical_fields(list(columns))
+    )
+
+
+def _digest_cell(source: SourceResult) -> str:
+    if source.sha256:
+        return f"<code>{esc(source.sha256)}</code>"
+    if source.row_digest:
+        return f"行ダイジェスト (row digest) <code>{esc(source.row_digest)}</code>"
+    return "—"
+
+
+def _source_details(report: Report) -> str:
+    any_details = any(source.details for source in report.sources)
+    rows = []
+    for number, source in enumerate(report.sources, start=1):
+        details = (
+            "<td>"
+            + ("<br>".join(f"{esc(key)}: {esc(source.details[key])}" for key in sorted(source.details)) or "—")
+            + "</td>"
+            if any_details
+            else ""
         )
-        .sort("strong", descending=True, maintain_order=True)
+        rows.append(
+            f'<tr><th>S{number}</th><td class="path">{esc(source.path)}</td><td>{_columns_cell(source.columns)}</td>'
+            f"<td>{esc(source.encoding or '—')}</td><td class=\"num\">{num(source.bytes)}</td>"
+            f"<td>{_digest_cell(source)}</td>{details}</tr>"
+        )
+    details_head = "<th>詳細</th>" if any_details else ""
+    return (
+        '<section id="source-details"><h2>ソースの詳細 (sources)</h2><table><thead><tr><th>番号</th>'
+        "<th>パス</th><th>照合した列</th><th>文字コード</th><th>バイト数</th><th>SHA-256</th>"
+        f"{details_head}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
     )
-    articles = "".join(
-        _record_article(record, value_fields, show_values)
-        for record in records.head(MAX_RECORDS).iter_rows(named=True)
-    )
-    hidden = records.height - MAX_RECORDS
-    more = (
-        f'<p class="more">ほか {hidden:,} 件のレコードは JSON 報告書を参照 '
-        f"({hidden:,} more records in the JSON report)</p>"
-        if hidden > 0
-        else ""
+
+
+def _manifest(report: Report) -> str:
+    media = [source for source in report.sources if source.medium is not None]
+    if not media:
+        return '<section id="media"><h2>媒体の一覧 (media)</h2><p>媒体の記録はありません。</p></section>'
+    rows = "".join(
+        f'<tr><td class="path">{esc(s.medium.path)}</td><td class="num">{num(s.medium.bytes)}</td>'
+        f"<td><code>{esc(s.sha256 or '—')}</code></td></tr>"
+        for s in media
+        if s.medium is not None
     )
     return (
-        f"<section><h2>検出 (matches): 漏えいレコード {records.height:,} 件</h2>"
-        f"<p>強い一致 (strong) のレコードを先に表示しています。</p>{articles}{more}</section>"
+        '<section id="media"><h2>媒体の一覧 (media)</h2><p>検査で読んだファイルそのもの（与えられた、または'
+        "フォルダ内で見つかったファイル）の SHA-256 です。<code>verifydel verify report.json --media PATH</code> "
+        "で同じファイルかを確かめられます。</p><table><thead><tr><th>パス</th><th>バイト数</th><th>SHA-256</th>"
+        f"</tr></thead><tbody>{rows}</tbody></table></section>"
     )
 
 
 def render_html(report: Report, *, show_values: bool = False) -> str:
-    """The report as one self-contained HTML page (UTF-8, ``lang="ja"``, no script)."""
-    verdict = verdict_of(report)
-    summary = report.summary
-    verdict_class = _VERDICT_CLASS[verdict.label]
+    """The report as one self-contained HTML page (UTF-8, ``lang="ja"``)."""
+    verdict, summary = verdict_of(report), report.summary
     warning = (
         '<p class="warning">この報告書には個人情報が平文で含まれます (--show-values)。'
         "取り扱いに注意してください。</p>"
         if show_values
         else ""
     )
-    summary_items = [
-        ("走査した行", _num(summary["rows_scanned"])),
-        ("一致した行", _num(summary["matched_rows"])),
-        ("残存レコード", _num(summary["matched_records"])),
-        ("強い一致 (strong)", _num(summary["strong"])),
-        ("弱い一致 (weak)", _num(summary["weak"])),
-        (
-            "ソース",
-            f"{len(report.sources):,}（失敗 {summary['sources_failed']:,} / "
-            f"一部のみ {summary['sources_partial']:,}）",
-        ),
-        ("開始", _esc(report.started_at)),
-        ("終了", _esc(report.finished_at)),
-    ]
-    pack_items = [
-        ("SHA-256", f"<code>{_esc(report.pack.sha256)}</code>"),
-        ("レコード数", _num(report.pack.records)),
-        ("正規化", _esc(report.pack.normalisation)),
-    ]
-    if report.pack.format:
-        pack_items.append(("形式", _esc(report.pack.format)))
-    if report.pack.id_column_personal:
-        pack_items.append(("レコードID", "個人情報を含む (--allow-personal-id)"))
     return (
         '<!DOCTYPE html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">\n'
-        '<meta http-equiv="Content-Security-Policy" '
-        "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
         '<meta name="referrer" content="no-referrer">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>verifydel 検査報告書: {_esc(verdict.label)}</title>\n"
-        f"<style>{_STYLE}</style>\n</head>\n<body>\n{warning}"
-        f'<header class="verdict {verdict_class}"><p class="label">{_esc(verdict.label)}</p>'
-        f"<h1>{_esc(verdict.title_ja)}</h1><p>{_esc(verdict.detail_ja)}</p>"
-        f'<p lang="en">{_esc(verdict.detail_en)}</p></header>\n'
-        f"<section><h2>概要 (summary)</h2>{_definition_list(summary_items)}</section>\n"
-        f"<section><h2>照合パック (pack)</h2>{_definition_list(pack_items)}</section>\n"
-        f"{_sources_section(report)}\n{_matches_section(report, show_values)}\n"
-        f"<footer>verifydel {_esc(report.tool_version)} · {_esc(REPORT_FORMAT)}</footer>\n"
-        "</body>\n</html>\n"
+        f"<title>verifydel 検査報告書: {esc(verdict.label)}</title>\n"
+        f"<style>{STYLE}</style>\n<script>{EARLY_SCRIPT}</script>\n</head>\n<body>\n{warning}{_header(report, verdict, summary)}\n{_summary(report, summary)}\n"
+        f"{_per_source(report)}\n{_records(report, show_values)}\n{_run_record(report)}\n"
+        f"{_pack(report)}\n{_signature(report)}\n{_source_details(report)}\n{_manifest(report)}\n"
+        f"<footer>verifydel {esc(report.tool_version)} · {esc(REPORT_FORMAT)}</footer>\n"
+        f"<script>{SCRIPT}</script>\n</body>\n</html>\n"
     )
 
 
