@@ -123,8 +123,8 @@ def test_sources_finished_before_the_stop_are_journaled_and_clean(tmp_path: Path
 
 
 def test_an_archive_stopped_between_members_says_so(tmp_path: Path, pack: LoadedPack) -> None:
-    """The archive's own entry is interrupted: it stands for the members never reached (the next
-    member is stopped while it is spooled, before its name is handed on)."""
+    """The archive's own entry is interrupted: it stands for the members never reached; the
+    member being spooled when the stop came is listed, not read."""
     archive = tmp_path / "backup.zip"
     with zipfile.ZipFile(archive, "w") as z:
         for name in ("m1.csv", "m2.csv", "m3.csv"):
@@ -132,7 +132,11 @@ def test_an_archive_stopped_between_members_says_so(tmp_path: Path, pack: Loaded
     stop = StopRequest()
     report = scan([str(archive)], pack, ScanOptions(stop=stop), StopAfter(stop, finished="m1.csv"))
     entries = {s.path.removeprefix(str(archive)): (s.status, s.error) for s in report.sources}
-    assert entries == {"": (INTERRUPTED, STOPPED_BETWEEN_MEMBERS), "!/m1.csv": (SCANNED, None)}
+    assert entries == {
+        "": (INTERRUPTED, STOPPED_BETWEEN_MEMBERS),
+        "!/m1.csv": (SCANNED, None),
+        "!/m2.csv": (INTERRUPTED, STOPPED_BEFORE_READING),
+    }
     assert report.sources[0].sha256 is None  # not read to its end: no digest claimed for it
     assert report.exit_code == 4
 
