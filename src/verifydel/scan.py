@@ -3,13 +3,21 @@
 Per-source failures never stop the scan: each ends in the report as scanned,
 partial or failed with its reason. Only problems that stop the scan from
 starting at all (bad pack, wrong key, bad options) are raised.
+
+A scan asked to stop (``ScanOptions.stop``: the CLI's SIGINT/SIGTERM) ends the table it
+reads after the current batch, ``interrupted`` with the rows so far counted and their
+matches kept, and lists every source not started as ``interrupted`` with no row. With a
+``ScanJournal``, every top-level source read to its end is recorded as it ends, and the
+sources already in the journal are not read again (``scan --resume``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Mapping, Sequence
+from typing import Protocol
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +26,17 @@ import polars as pl
 
 from verifydel import __version__
 from verifydel._parallel import ordered_map
-from verifydel.core.coverage import FAILED, PARTIAL, SCANNED, SourceResult, safe_reason
+from verifydel.core.coverage import FAILED, INTERRUPTED, PARTIAL, SCANNED, SourceResult, safe_reason
 from verifydel.core.digest import RowDigest
 from verifydel.core.limits import Limits
 from verifydel.core.options import ReadOptions
+from verifydel.core.stop import (
+    STOPPED_BEFORE_READING,
+    STOPPED_WHILE_READING,
+    ScanStopped,
+    StopRequest,
+    stop_requested,
+)
 from verifydel.core.table import Table
 from verifydel.core.unit import Unit
 from verifydel.fingerprint.hashing import COMBINATION_CODE
@@ -38,6 +53,19 @@ from verifydel.report.model import MATCH_SCHEMA, OPTIONAL_MATCH_SCHEMA, PackSumm
 #: What the CLI's progress display listens to: the reader's observer (``pipeline.Observer``),
 #: told by the scan of the rows it has matched.
 ScanObserver = Observer
+
+
+class ScanJournal(Protocol):
+    """Where a scan records each top-level source it read to its end, and finds those of an
+    earlier run of the same scan (``report.journal.Journal``)."""
+
+    #: When the journaled scan first started (the report's ``started_at``).
+    started_at: str
+    #: Its file: never read as a source, should a folder scanned hold it.
+    path: Path
+
+    def known(self) -> Mapping[str, list[Outcome]]: ...
+    def record(self, label: str, outcomes: list[Outcome]) -> None: ...
 
 
 @dataclass
@@ -78,6 +106,20 @@ class ScanOptions:
     tables: Sequence[str] | None = None  # database tables to scan (default: every one)
     password: str | None = field(default=None, repr=False)  # opens encrypted archive members
     follow_symlinks: bool = False  # folder walks follow links out of the folder given
+    #: Set to stop the scan early (SIGINT/SIGTERM): what was read is reported, the rest interrupted.
+    stop: StopRequest | None = field(default=None, compare=False)
+
+    def identity(self) -> dict[str, object]:
+        """What these options make of the same sources (JSON-able; the password included:
+        only ever fed to a keyed hash). Two scans with equal identities find the same."""
+        return {
+            "mapping": {f: list(c) for f, c in sorted((self.mapping or {}).items())},
+            "encoding": self.encoding,
+            "limits": dataclasses.asdict(self.limits),
+            "tables": list(self.tables) if self.tables is not None else None,
+            "password": self.password,
+            "follow_symlinks": self.follow_symlinks,
+        }
 
     def reading(self) -> ReadOptions:
         """What the reader needs of these options."""
@@ -88,6 +130,7 @@ class ScanOptions:
             mapping=self.mapping,
             tables=self.tables,
             follow_symlinks=self.follow_symlinks,
+            stop=self.stop,
         )
 
 
@@ -135,7 +178,8 @@ def _scan_table(
     Rows count as scanned once their batch is matched (and are told to ``observer`` under
     ``unit_label``, the label of the unit the table is in); a read error after that makes
     the source partial, with everything before it kept. A ``live`` table (no bytes to
-    hash: a database's) gets the digest of its rows as streamed.
+    hash: a database's) gets the digest of its rows as streamed. Asked to stop, it ends
+    after the batch in hand: ``interrupted``, those rows counted, no row digest.
     """
     told_as = table.label if unit_label is None else unit_label
     result = SourceResult(path=table.label, kind=table.kind, status=SCANNED, encoding=table.encoding)
@@ -159,9 +203,14 @@ def _scan_table(
         as_read = RowDigest.encode(batch, header=first_row == 0) if rows_digest else b""
         return batch.height, found, as_read
 
+    if stop_requested(options.stop):  # a table of a unit being read when the stop came
+        result.status, result.error = INTERRUPTED, STOPPED_BEFORE_READING
+        _close(table.batches)
+        return out
     try:
         batches = numbered_batches(table, options.mapping, chosen, on_chosen=noted)
-        for rows, found, as_read in ordered_map(work, batches, options.threads):
+        matched = ordered_map(work, batches, options.threads)
+        for rows, found, as_read in matched:
             if found is not None:
                 out.payload.append(found)
             if rows_digest is not None:
@@ -169,15 +218,31 @@ def _scan_table(
             result.rows += rows
             if observer:
                 observer.rows_done(told_as, rows)
+            if stop_requested(options.stop):
+                result.status, result.error = INTERRUPTED, STOPPED_WHILE_READING
+                _close(matched)  # batches in flight are dropped; the reader closes its file
+                _close(batches)
+                _close(table.batches)
+                break
+    except ScanStopped:  # a reader that polls the stop itself (a compressed stream)
+        result.status, result.error = INTERRUPTED, STOPPED_WHILE_READING
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, the scan goes on
         result.status = PARTIAL if result.rows else FAILED
         result.error = safe_reason(exc)
+    if result.status == INTERRUPTED:
+        rows_digest = None  # a digest of some of the rows would pass for the table's
     if rows_digest is not None:
         result.row_digest = rows_digest.hexdigest()
     # Notes a reader added while its batches ran (e.g. bytes that were not text, replaced).
     result.notes += [note for note in table.notes if note not in result.notes]
     result.seconds = round(time.perf_counter() - started, 3)
     return out
+
+
+def _close(iterator: object) -> None:
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        close()
 
 
 def _clear_values(batch: pl.DataFrame, cols: Mapping[str, Sequence[str]]) -> pl.DataFrame:
@@ -194,14 +259,31 @@ def scan(
     pack: LoadedPack,
     options: ScanOptions | None = None,
     observer: ScanObserver | None = None,
+    journal: ScanJournal | None = None,
 ) -> Report:
+    """Scan ``sources`` against ``pack``. With a ``journal``: the sources it holds are taken
+    from it, every other one is recorded in it once read to its end, and the report starts
+    when the journaled scan first did."""
     options = options or ScanOptions()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
 
     def consume(table: Table, unit: Unit) -> Outcome:
         return _scan_table(table, pack, options, observer, unit_label=unit.label, live=unit.path is None)
 
-    outcomes = read(sources, options.reading(), consume, observer, jobs=options.jobs)
+    if journal is None:
+        outcomes = read(sources, options.reading(), consume, observer, jobs=options.jobs)
+    else:
+        started_at = journal.started_at
+        outcomes = read(
+            sources,
+            options.reading(),
+            consume,
+            observer,
+            jobs=options.jobs,
+            known=journal.known(),
+            finished=journal.record,
+            exclude=(journal.path,),
+        )
     return Report(
         tool_version=__version__,
         pack=pack.summary(),
@@ -229,4 +311,4 @@ def _collect_matches(outcomes: list[Outcome], show_values: bool) -> pl.DataFrame
     )
 
 
-__all__ = ["LoadedPack", "ScanObserver", "ScanOptions", "load_pack", "scan", "NORMALISATION_VERSION"]
+__all__ = ["NORMALISATION_VERSION", "LoadedPack", "ScanJournal", "ScanObserver", "ScanOptions", "load_pack", "scan"]

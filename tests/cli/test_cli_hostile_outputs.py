@@ -53,7 +53,9 @@ def test_a_report_that_does_not_fit_is_not_written_and_the_verdict_stands(
                                "--json", "r.json", "--html", "r.html", "-q"])  # fmt: skip
     assert res.exit_code == 3, res.output  # found stays found, never exit 1
     assert "bytes needed" in res.output and "the report was not written" in res.output
-    assert sorted(p.name for p in sealed.iterdir() if p.name.startswith("r.")) == []
+    # The journal stays: --resume writes the report without reading the sources again.
+    assert sorted(p.name for p in sealed.iterdir() if p.name.startswith("r.")) == ["r.json.journal"]
+    assert "--resume" in res.output
 
 
 def test_an_output_folder_that_does_not_exist_stops_the_scan_before_it_starts(
@@ -106,9 +108,27 @@ def test_a_crash_while_writing_leaves_no_file_under_the_final_name(tmp_path: Pat
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_report_being_written_is_a_file_a_signal_removes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second Ctrl-C while a report is written ends the process at once: the .partial beside
+    the report is registered with the temporary files, so it goes with them."""
+    seen: list[list[str]] = []
+    real_fsync = _files.os.fsync
+
+    def watching(fd: int) -> None:
+        seen.append(tempfiles.live_files())
+        real_fsync(fd)
+
+    monkeypatch.setattr(_files.os, "fsync", watching)
+    _files.write_text_atomically("{}", tmp_path / "r.json")
+    assert seen == [[str(tmp_path / "r.json.partial")]]
+    assert tempfiles.live_files() == [] and [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_killed_scan_leaves_no_temporary_file(sealed: Path, signum: int) -> None:
-    """A real process scanning a zip member (spooled to a temporary file) is killed mid-scan."""
+    """A real process scanning a zip member (spooled to a temporary file) is stopped mid-scan:
+    it writes its report (the member and its archive interrupted), exits 4, and no temporary
+    file survives it (the spooled member, the report's own .partial)."""
     rows = 600_000
     frame = pl.DataFrame({"名前": [f"別人{i}" for i in range(rows)], "TEL": [f"03-{i % 10000:04d}-{i % 9973:04d}" for i in range(rows)]})
     frame.write_csv(sealed / "big.csv")
@@ -134,4 +154,8 @@ def test_a_killed_scan_leaves_no_temporary_file(sealed: Path, signum: int) -> No
     assert process.returncode == 4, err.decode()
     assert "interrupted" in err.decode()
     assert list(spool.iterdir()) == []
-    assert not (sealed / "r.json").exists()
+    report = json.loads((sealed / "r.json").read_text(encoding="utf-8"))
+    statuses = {s["path"]: s["status"] for s in report["sources"]}
+    assert statuses == {"big.zip": "interrupted", "big.zip!/big.csv": "interrupted"}, statuses
+    assert report["summary"]["sources_interrupted"] == 2 and report["verdict"] == "not_confirmed"
+    assert sorted(p.name for p in sealed.iterdir() if p.name.startswith("r.json")) == ["r.json", "r.json.journal"]

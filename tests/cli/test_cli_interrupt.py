@@ -119,3 +119,41 @@ def test_a_read_that_blocks_does_not_make_ctrl_c_ineffective(tmp_path: Path, whe
     else:  # the interpreter could not exit: ended by the watcher after its grace period
         assert code == INTERRUPTED_EXIT and "a read did not stop" in err, err[-2000:]
     assert _leftovers(tmp) == []
+
+
+STUCK_SCAN = textwrap.dedent(
+    """
+    import os, sys, threading
+    from verifydel.cli.interrupts import interruptible
+    from verifydel.core.stop import StopRequest
+    from verifydel.core.tempfiles import new_private_file
+
+    new_private_file()  # a temporary file, as a member being spooled
+    stop = StopRequest()
+    print("reading", flush=True)
+    with interruptible(stop, grace=float(sys.argv[1])):
+        read_end, write_end = os.pipe()
+        threading.Thread(target=lambda: os.read(read_end, 1)).start()  # stuck, as in a C call
+        while True:
+            threading.Event().wait(0.05)
+            if stop.requested:
+                print("asked to stop", flush=True)
+                threading.Event().wait()  # but the read it waits for never ends
+    """
+)
+
+
+def test_a_scan_that_does_not_stop_within_its_grace_period_is_ended(tmp_path: Path) -> None:
+    """The first SIGINT only asks a scan to stop (it then writes its report); one that cannot
+    (a read stuck in a C call) is ended when the grace period is over: exit 4, no temporary file."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = _start([sys.executable, "-c", STUCK_SCAN, "1.0"], tmp, tmp_path)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "reading"
+    started = time.monotonic()
+    code, err = _interrupt(proc, after=0.2)
+    assert code == INTERRUPTED_EXIT, err[-2000:]
+    assert "did not stop within 1 s" in err and "stopping after the batch in hand" in err
+    assert time.monotonic() - started >= 1.0
+    assert _leftovers(tmp) == []

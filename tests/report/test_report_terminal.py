@@ -48,6 +48,14 @@ def test_verdict_line(samples: Any, status: Status, with_match: bool, verdict: s
     assert text.rstrip().splitlines()[-1].startswith(f" {verdict} ")
 
 
+def test_interrupted_sources_are_counted_and_listed(samples: Any) -> None:
+    sources = [SourceResult("a.csv", "csv", SCANNED, rows=3), SourceResult("b.csv", "csv", "interrupted")]
+    text = _rendered(samples.report_with(sources, []))
+    assert "sources 2 (0 failed, 0 partial, 1 interrupted)" in text
+    assert "interrupted" in _line_of(text, "b.csv")
+    assert text.rstrip().splitlines()[-1].startswith(" NOT CONFIRMED ")
+
+
 def test_status_colours(samples: Any) -> None:
     console = Console(record=True, width=200, force_terminal=True, color_system="truecolor")
     render_summary(samples.sample_report(), console)

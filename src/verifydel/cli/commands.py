@@ -213,6 +213,12 @@ def info(pack: Path, as_json: bool) -> None:
     show_default=True,
     help="Exit 3 on any match, or only on a strong one (weak ones are still reported).",
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the scan the journal beside the report (REPORT.journal) was kept for: "
+    "sources it holds are not read again. Give the same command as before.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells).")
 @handle_errors
 def scan(
@@ -234,6 +240,7 @@ def scan(
     operator: str | None,
     case_id: str | None,
     fail_on: str,
+    resume: bool,
     quiet: bool,
     **limits: Any,
 ) -> None:
@@ -244,9 +251,17 @@ def scan(
     (a source could not be scanned completely), 2 could not start, 1 internal error.
     One report may be written to standard output ("-"); a reader that closes the pipe
     early (| head) ends it quietly, and the exit code stays the scan's.
+
+    Ctrl-C (SIGINT) or SIGTERM stops the scan after the batch in hand and writes the
+    report, the sources not read to their end marked interrupted (exit 4, or 3 if
+    something was found); --resume then reads only those. A second Ctrl-C ends at once.
     """
+    from datetime import UTC, datetime
+
     from verifydel.cli.record import run_info
     from verifydel.report.csv_report import render_csv
+    from verifydel.cli.resume import check_resume, open_journal, settle_journal
+    from verifydel.core.stop import StopRequest
     from verifydel.report.html_report import render_html
     from verifydel.report.json_report import render_json
     from verifydel.report.sarif_report import render_sarif
@@ -262,6 +277,7 @@ def scan(
     check_outputs(
         outputs, inputs=[pack_path, key_path, *(p for p in (sign_path,) if p)], signing=sign_path is not None
     )
+    check_resume(resume, outputs, show_values)
     signing_key = None
     if sign_path is not None:
         from verifydel.report.signing import read_signing_key
@@ -278,28 +294,40 @@ def scan(
         password=password,
         limits=limits_from(limits),
         follow_symlinks=follow_symlinks,
+        stop=(stop := StopRequest()),
     )
     with refuse_swapped(pack_path, key_path):
         pack = load_pack(pack_path, secret)
     console = stderr_console()
-    with interruptible(), ObserverProgress(console) as progress:
-        report = run_scan(sources, pack, options, observer=progress)
-    report.run = run_info(given_args(), params, operator=operator, case=case_id, fail_on=fail_on)
-    report.signer = signing_key.signer() if signing_key else None
-    code = report.exit_code
-    renderers = {"json": render_json, "html": render_html, "csv": render_csv, "sarif": render_sarif}
-    lost = []
-    # Files first, standard output last: a reader that stops early never costs a file.
-    for name, path in sorted(outputs.items(), key=lambda item: str(item[1]) == STDOUT):
-        if path:
-            try:
-                text = renderers[name](report, show_values=show_values)
-                if str(path) == STDOUT:
-                    write_stdout(text)
-                else:
-                    write_output(text, path, signing_key)
-            except OutputError as exc:
-                lost.append(str(exc))
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    journal = open_journal(resume=resume, outputs=outputs, sources=sources, options=options, pack=pack,
+                           started_at=started_at, console=console)  # fmt: skip
+    # A first SIGINT/SIGTERM stops the scan, which still writes its report; see cli.interrupts.
+    with interruptible(stop):
+        try:
+            with ObserverProgress(console) as progress:
+                report = run_scan(sources, pack, options, observer=progress, journal=journal)
+        finally:
+            if journal is not None:
+                journal.close()
+        report.run = run_info(given_args(), params, operator=operator, case=case_id, fail_on=fail_on)
+        report.signer = signing_key.signer() if signing_key else None
+        code = report.exit_code
+        renderers = {"json": render_json, "html": render_html, "csv": render_csv, "sarif": render_sarif}
+        lost = []
+        # Files first, standard output last: a reader that stops early never costs a file.
+        for name, path in sorted(outputs.items(), key=lambda item: str(item[1]) == STDOUT):
+            if path:
+                try:
+                    text = renderers[name](report, show_values=show_values)
+                    if str(path) == STDOUT:
+                        write_stdout(text)
+                    else:
+                        write_output(text, path, signing_key)
+                except OutputError as exc:
+                    lost.append(str(exc))
+    interrupted = report.summary["sources_interrupted"] if stop.requested else 0
+    notes = settle_journal(journal, interrupted=interrupted, report_lost=bool(lost))
     if not quiet:
         render_summary(report, console)
     if lost:
@@ -307,6 +335,8 @@ def scan(
         for message in lost:
             click.echo(f"verifydel: error: {message}; the report was not written", err=True)
         code = ExitCode.FOUND if code == ExitCode.FOUND else ExitCode.INCOMPLETE
+    for note in notes:
+        click.echo(note, err=True)
     sys.exit(int(code))
 
 

@@ -27,6 +27,7 @@ from typing import Final, Self
 from verifydel.core.digest import StreamDigest
 from verifydel.core.tempfiles import discard, new_private_file
 from verifydel.core.limits import CHUNK_BYTES, LimitExceeded, Meter
+from verifydel.core.stop import ScanStopped
 from verifydel.errors import SourceError
 from verifydel.core.unit import Unit, UnitFailure
 
@@ -180,7 +181,8 @@ def spool_member(
             failure = exc
         spool.close()
         out_of_time = isinstance(failure, LimitExceeded) and failure.code == "time"
-        kept = failure is None or bool(spool.size and not out_of_time)
+        # A scan stopped mid-spool hands the member on all the same: it is listed, never read.
+        kept = failure is None or isinstance(failure, ScanStopped) or bool(spool.size and not out_of_time)
         if kept:
             yield spool.member(label, parent.depth, parent.budget)
         if isinstance(failure, LimitExceeded):

@@ -5,7 +5,8 @@
 - ``limits``: the named limits on what hostile media may make verifydel read, and the budget
   one top-level source spends;
 - ``options``: everything a command passes down to the reader (limits, password, encoding...);
-- ``coverage``: how a source ended (scanned, partial, failed) and why;
+- ``coverage``: how a source ended (scanned, partial, failed, interrupted) and why;
+- ``stop``: the request to stop reading (SIGINT/SIGTERM), polled between units, members, batches;
 - ``cells``, ``headers``, ``db_tables``, ``tempfiles``: byte-level helpers, one place each.
 
 This package imports only ``verifydel.errors`` and ``verifydel.fields``

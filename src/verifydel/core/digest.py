@@ -43,6 +43,7 @@ class FileDigest:
         self._path = os.fspath(path)
         self._value: tuple[str, int] | None = None
         self._error: str | None = None
+        self._cancelled = threading.Event()
         self._thread = threading.Thread(target=self._run, name="verifydel-digest", daemon=True)
         self._thread.start()
 
@@ -55,6 +56,9 @@ class FileDigest:
                 buffer = bytearray(_CHUNK)
                 view = memoryview(buffer)
                 while count := handle.readinto(buffer):
+                    if self._cancelled.is_set():
+                        self._error = "not hashed: the scan was interrupted"
+                        return
                     digest.update(view[:count])
                     size += count
                 after = _identity(os.fstat(handle.fileno()))
@@ -64,6 +68,10 @@ class FileDigest:
             self._value = (digest.hexdigest(), size)
         except OSError as exc:
             self._error = f"cannot read the file to hash it: {(exc.strerror or type(exc).__name__).lower()}"
+
+    def cancel(self) -> None:
+        """Stop hashing (the scan was interrupted: the digest is not waited for)."""
+        self._cancelled.set()
 
     def result(self) -> tuple[str, int]:
         self._thread.join()

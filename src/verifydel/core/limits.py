@@ -31,8 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final, Protocol
 
+from verifydel.core.stop import ScanStopped, StopRequest
 from verifydel.errors import SourceError
-
 
 
 class Carrier(Protocol):
@@ -100,11 +100,14 @@ class Budget:
 
     A 7z archive is decompressed on a worker thread, so counters take a lock.
     ``password`` opens encrypted members (the CLI's --password, through ``ReadOptions``).
+    ``stop``, once requested, ends the reading at the next check (``ScanStopped``): containers
+    check the time for every chunk they decompress or spool, so a large member is left mid-way.
     """
 
-    def __init__(self, limits: Limits, password: str | None = None) -> None:
+    def __init__(self, limits: Limits, password: str | None = None, stop: StopRequest | None = None) -> None:
         self.limits = limits
         self.password = password
+        self.stop = stop
         self.started = time.monotonic()
         self.source_bytes = 0
         self.members = 0
@@ -127,6 +130,8 @@ class Budget:
         return self.limits.max_seconds - (time.monotonic() - self.started)
 
     def check_time(self) -> None:
+        if self.stop is not None and self.stop.requested:
+            raise ScanStopped()
         if self.seconds_left() <= 0:
             raise LimitExceeded(
                 "time", f"reading this source took longer than {self.limits.max_seconds:g} seconds"

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from verifydel.core.limits import Budget, Limits
+from verifydel.core.stop import StopRequest
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,13 @@ class ReadOptions:
     #: A folder walk follows symbolic links out of the folder given (--follow-symlinks); off,
     #: such a link is a failed source. Special and kernel-interface files are never opened.
     follow_symlinks: bool = False
+    #: Asked to stop (SIGINT/SIGTERM): the reader ends what it reads as ``interrupted`` and
+    #: starts nothing more. None: the reading cannot be stopped this way.
+    stop: StopRequest | None = field(default=None, compare=False)
 
     def budget(self) -> Budget:
         """A new budget for one top-level source."""
-        return Budget(self.limits, self.password)
+        return Budget(self.limits, self.password, self.stop)
 
 
 __all__ = ["ReadOptions"]

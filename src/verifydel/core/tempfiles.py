@@ -82,6 +82,19 @@ def private_temp_path(suffix: str = "") -> Iterator[Path]:
         discard(path)
 
 
+@contextlib.contextmanager
+def tracked(path: Path | str) -> Iterator[None]:
+    """A file verifydel makes elsewhere for the ``with`` block (a report's ``.partial`` beside
+    it), registered so that ``remove_all`` removes it too; removed on exit if still there."""
+    name = os.fspath(path)
+    with _lock:
+        _live.add(name)
+    try:
+        yield
+    finally:
+        discard(name)
+
+
 def live_files() -> list[str]:
     """The temporary files made and not yet removed (for tests and the signal handler)."""
     with _lock:
@@ -101,4 +114,4 @@ def remove_all(*, closing: bool = False) -> None:
             os.unlink(name)
 
 
-__all__ = ["PREFIX", "discard", "live_files", "new_private_file", "private_temp_path", "remove_all"]
+__all__ = ["PREFIX", "discard", "live_files", "new_private_file", "private_temp_path", "remove_all", "tracked"]

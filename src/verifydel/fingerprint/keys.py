@@ -25,6 +25,7 @@ SECRET_BYTES = 32  # 256 bits
 _FINGERPRINT_LABEL = b"verifydel/fingerprint/v1/"
 _PACK_KEY_LABEL = b"verifydel/pack-encryption/v1"
 _KEY_CHECK_LABEL = b"verifydel/key-check/v1"
+_JOURNAL_LABEL = b"verifydel/scan-journal/v1"
 
 
 def _hkdf(secret: bytes, label: bytes, length: int, salt: bytes | None = None) -> bytes:
@@ -56,6 +57,10 @@ class Secret:
     def check_value(self) -> str:
         """A short public value that tells a wrong key from a tampered pack."""
         return _hkdf(self.material, _KEY_CHECK_LABEL, 8).hex()
+
+    def journal_key(self) -> bytes:
+        """The HMAC key that tags a scan journal with the scan it belongs to (``report.journal``)."""
+        return _hkdf(self.material, _JOURNAL_LABEL, 32)
 
     def key_id(self) -> str:
         """The key's one public id, the same everywhere: what ``keygen`` prints, ``info``

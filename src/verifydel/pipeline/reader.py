@@ -11,9 +11,11 @@ its reason, and the walk goes on.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
@@ -21,10 +23,25 @@ import polars as pl
 
 from verifydel import containers, formats
 from verifydel.containers import zip_archive
+from verifydel.core.coverage import (
+    FAILED,
+    INTERRUPTED,
+    PARTIAL,
+    SCANNED,
+    Medium,
+    SourceResult,
+    safe_reason,
+)
 from verifydel.core.digest import DigestError, FileDigest
-from verifydel.core.coverage import FAILED, PARTIAL, SCANNED, Medium, SourceResult, safe_reason
 from verifydel.core.limits import LimitExceeded
 from verifydel.core.options import ReadOptions
+from verifydel.core.stop import (
+    STOPPED_BEFORE_READING,
+    STOPPED_BETWEEN_MEMBERS,
+    STOPPED_WHILE_READING,
+    ScanStopped,
+    stop_requested,
+)
 from verifydel.core.table import Table
 from verifydel.core.unit import Unit, UnitFailure
 from verifydel.errors import UsageError
@@ -67,6 +84,8 @@ class Outcome:
 
 #: consume(table, unit) → the outcome of reading that table (the command's own work).
 Consume = Callable[[Table, Unit], Outcome]
+#: finished(label, outcomes): a top-level unit was read to its end (not stopped part-way).
+Finished = Callable[[str, list[Outcome]], None]
 
 
 def top_units(sources: Sequence[str], options: ReadOptions) -> Iterator[Unit | UnitFailure]:
@@ -80,6 +99,31 @@ def top_units(sources: Sequence[str], options: ReadOptions) -> Iterator[Unit | U
 
 def _failed(label: str, kind: str, error: str, size: int | None = None) -> Outcome:
     return Outcome(SourceResult(path=label, kind=kind, status=FAILED, error=error, bytes=size))
+
+
+def _not_read(unit: Unit, reason: str = STOPPED_BEFORE_READING) -> Outcome:
+    """A unit the scan was stopped before (or while opening it): listed, with no row, never
+    silently missing."""
+    return Outcome(SourceResult(path=unit.label, kind=unit.kind, status=INTERRUPTED, error=reason, bytes=unit.size))
+
+
+def stopped_part_way(outcomes: list[Outcome]) -> bool:
+    """Some entry of these ended ``interrupted``: the unit was not read to its end."""
+    return any(o.result.status == INTERRUPTED for o in outcomes)
+
+
+def _excluded(item: Unit | UnitFailure, exclude: Sequence[Path]) -> bool:
+    path = getattr(item, "path", None)
+    if path is None or not exclude:
+        return False
+    for own in exclude:
+        if path.name == own.name:  # the name first: a stat only for a likely one
+            try:
+                if os.path.samefile(path, own):
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def _tell(observer: Observer | None, outcomes: list[Outcome]) -> list[Outcome]:
@@ -130,7 +174,10 @@ def read_unit(
 ) -> list[Outcome]:
     """The outcomes of one unit: one per table, or a container's own entry and its members'.
 
-    Every entry read from the unit's bytes carries their SHA-256 (the manifest)."""
+    Every entry read from the unit's bytes carries their SHA-256 (the manifest). Once a stop
+    is requested, a unit is not opened: its one entry is ``interrupted``, with no row."""
+    if stop_requested(options.stop):
+        return [_not_read(unit)]
     if observer is None:
         return _read_unit(unit, options, consume, None)
     observer.unit_started(unit.label, unit.size)
@@ -153,6 +200,8 @@ def _read_unit(
         tables = _open_tables(unit, options)
     except UsageError:
         raise  # the options are wrong, not the source: nothing can be read
+    except ScanStopped:
+        return _tell(observer, _sealed([_not_read(unit, STOPPED_WHILE_READING)], unit, digest))
     except Exception as exc:  # noqa: BLE001 - a reader's failure ends this source, not the run
         failed = [_failed(unit.label, unit.kind, safe_reason(exc), unit.size)]
         return _tell(observer, _sealed(failed, unit, digest))
@@ -172,6 +221,10 @@ def _sealed(outcomes: list[Outcome], unit: Unit, digest: FileDigest | str | None
     """Put the unit's digest on the entries read from it; a file that changed while it was
     read is a gap (its entries partial, with the reason), never a clean digest."""
     if digest is None:
+        return outcomes
+    if stopped_part_way(outcomes):  # not read to its end: its digest is not waited for
+        if isinstance(digest, FileDigest):
+            digest.cancel()
         return outcomes
     try:
         sha256 = digest if isinstance(digest, str) else digest.result()[0]
@@ -210,7 +263,14 @@ def _read_container(
     try:
         if unit.depth >= options.limits.max_depth:
             raise LimitExceeded("depth", f"more than {options.limits.max_depth} nested containers")
-        for member in _members(unit, handler, options):
+        members = _members(unit, handler, options)
+        for member in members:
+            if stop_requested(options.stop):
+                own.status, own.error = INTERRUPTED, STOPPED_BETWEEN_MEMBERS
+                if isinstance(member, Unit):  # spooled, not read: listed all the same
+                    outcomes.append(_not_read(member))
+                members.close()  # the member it spooled is removed now
+                break
             cut = outcomes[last].result  # the last member's (first) entry
             if isinstance(member, containers.MemberCut) and member.follows and cut.path == member.label:
                 # that member was cut short by a limit: partial (failed if nothing was read), never clean
@@ -224,9 +284,13 @@ def _read_container(
             outcomes += read_unit(member, options, consume, observer)
     except UsageError:
         raise  # the options are wrong (or the command refuses what it read): stop
+    except ScanStopped:  # stopped while a member was spooled or decompressed
+        own.status, own.error = INTERRUPTED, STOPPED_BETWEEN_MEMBERS
     except Exception as exc:  # noqa: BLE001 - recorded; what was read before stays scanned
         own.status = PARTIAL if len(outcomes) > 1 else FAILED
         own.error = safe_reason(exc)
+    if own.status == SCANNED and stopped_part_way(outcomes[1:]):  # a member was stopped part-way
+        own.status, own.error = INTERRUPTED, STOPPED_BETWEEN_MEMBERS
     _tell(observer, _sealed([outcomes[0]], unit, digest))
     return outcomes
 
@@ -238,16 +302,30 @@ def read(
     observer: Observer | None = None,
     *,
     jobs: int = 1,
+    known: Mapping[str, list[Outcome]] | None = None,
+    finished: Finished | None = None,
+    exclude: Sequence[Path] = (),
 ) -> list[Outcome]:
-    """Every source's outcomes, in source order (``jobs`` top-level units read at once)."""
-    work = list(top_units(sources, options))
+    """Every source's outcomes, in source order (``jobs`` top-level units read at once).
+
+    A top-level unit whose label is in ``known`` is not read again: its outcomes are those
+    (a resumed scan's journal). ``finished(label, outcomes)`` is called, from the thread
+    that read it, for every top-level unit read to its end (not stopped part-way). The files
+    of ``exclude`` (the command's own, e.g. its journal) are never read, should a folder hold them."""
+    work = [item for item in top_units(sources, options) if not _excluded(item, exclude)]
+    known = known or {}
 
     def run(item: Unit | UnitFailure) -> list[Outcome]:
+        if item.label in known:
+            return known[item.label]
         if isinstance(item, UnitFailure):
-            return _tell(observer, [_failed(item.label, item.kind, item.error)])
-        outcomes = read_unit(item, options, consume, observer)
-        if item.path is not None and outcomes:
-            outcomes[0].result.medium = Medium(item.label, item.size)  # the manifest names it
+            outcomes = _tell(observer, [_failed(item.label, item.kind, item.error)])
+        else:
+            outcomes = read_unit(item, options, consume, observer)
+            if item.path is not None and outcomes:
+                outcomes[0].result.medium = Medium(item.label, item.size)  # the manifest names it
+        if finished is not None and not stopped_part_way(outcomes):
+            finished(item.label, outcomes)
         return outcomes
 
     if jobs > 1 and len(work) > 1:

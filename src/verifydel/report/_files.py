@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Final
 
+from verifydel.core.tempfiles import tracked
 from verifydel.errors import OutputError
 
 #: Free bytes kept beyond the report's own size (the folder's other writers, metadata).
@@ -48,16 +49,15 @@ def write_bytes_atomically(data: bytes, path: str | os.PathLike[str]) -> None:
     partial = target.with_name(target.name + ".partial")
     try:
         partial.unlink(missing_ok=True)  # a crashed run's; never written through (O_EXCL, O_NOFOLLOW)
-        fd = os.open(partial, _CREATE, 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
+        with tracked(partial):  # a signal now (a second Ctrl-C) removes it too
+            fd = os.open(partial, _CREATE, 0o644)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(partial, target)
     except OSError as exc:
         raise OutputError(
             f"cannot write {target}: {_reason(exc)}",
             hint="free space there or write the report to another disk",
         ) from None
-    finally:
-        partial.unlink(missing_ok=True)

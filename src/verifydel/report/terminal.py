@@ -25,7 +25,7 @@ MAX_CLEAN_SOURCES_LISTED = 20
 #: source path -> (matched rows, strong, weak)
 _Counts = dict[str, tuple[int, int, int]]
 
-STATUS_STYLES: dict[str, str] = {"scanned": "green", "partial": "yellow", "failed": "bold red"}
+STATUS_STYLES: dict[str, str] = {"scanned": "green", "partial": "yellow", "failed": "bold red", "interrupted": "yellow"}
 VERDICT_STYLES: dict[str, str] = {
     "FOUND": "bold white on red",
     "NOT CONFIRMED": "bold black on yellow",
@@ -141,7 +141,8 @@ def render_summary(report: Report, console: Console) -> None:
             " · leaked records ",
             (f"{summary['matched_records']:,}", "bold"),
             f" · sources {len(report.sources):,} ({summary['sources_failed']:,} failed,"
-            f" {summary['sources_partial']:,} partial)",
+            f" {summary['sources_partial']:,} partial"
+            + (f", {summary['sources_interrupted']:,} interrupted)" if summary["sources_interrupted"] else ")"),
         ),
         soft_wrap=unwrapped,
     )
