@@ -11,6 +11,9 @@ import click
 from verifydel.cli.app import given_args, handle_errors, main, stderr_console
 from verifydel.cli.interrupts import interruptible
 from verifydel.cli.options import (
+    fail_on_option,
+    quiet_option,
+    sign_option,
     encoding_option,
     follow_symlinks_option,
     key_option,
@@ -27,7 +30,6 @@ from verifydel.cli.progress import ObserverProgress
 from verifydel.errors import OutputError
 from verifydel.exitcodes import ExitCode
 from verifydel.fingerprint.keys import generate_secret, read_key, write_key
-from verifydel.report.model import FAIL_ON
 
 
 @main.command()
@@ -198,28 +200,17 @@ def info(pack: Path, as_json: bool) -> None:
 @follow_symlinks_option
 @limit_options
 @click.option("--show-values", is_flag=True, help="Put the broker's clear values of matched rows in the reports.")
-@click.option(
-    "--sign",
-    "sign_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Sign every report written with this key (keygen --signing): REPORT.sig beside each.",
-)
+@sign_option
 @click.option("--operator", default=None, metavar="NAME", help="Who ran the scan (recorded in the report).")
 @click.option("--case", "case_id", default=None, metavar="ID", help="The case or inspection id (recorded in the report).")
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default="any",
-    show_default=True,
-    help="Exit 3 on any match, or only on a strong one (weak ones are still reported).",
-)
+@fail_on_option
 @click.option(
     "--resume",
     is_flag=True,
     help="Continue the scan the journal beside the report (REPORT.journal) was kept for: "
     "sources it holds are not read again. Give the same command as before.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells).")
+@quiet_option
 @handle_errors
 def scan(
     sources: tuple[str, ...],

@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 
 from verifydel.cli.app import handle_errors, main
+from verifydel.cli.options import fail_on_option, quiet_option, sign_option
 from verifydel.cli.outputs import STDOUT, check_outputs, write_output
 from verifydel.cli.safe_text import terminal_safe
 from verifydel.errors import OutputError
 from verifydel.exitcodes import ExitCode
-from verifydel.report.diff import FAIL_ON, Diff, LoadedReport, diff_reports
+from verifydel.report.diff import Diff, LoadedReport, diff_reports
 
 _LABEL = {ExitCode.FOUND: "FOUND", ExitCode.INCOMPLETE: "NOT CONFIRMED", ExitCode.CLEAN: "CLEAN"}
 
@@ -69,22 +70,9 @@ def _summary_lines(diff: Diff) -> list[str]:
     is_flag=True,
     help="Compare reports of scans against different packs (e.g. the same leaked set fingerprinted again).",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default="any",
-    show_default=True,
-    help="Exit 3 when any match is present in the newest report, or only a strong one.",
-)
-@click.option(
-    "--sign",
-    "sign_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Sign every output file with this key (keygen --signing): FILE.sig beside each.",
-)
-@click.option(
-    "--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells)."
-)
+@fail_on_option
+@sign_option
+@quiet_option
 @handle_errors
 def diff(
     reports: tuple[Path, ...],

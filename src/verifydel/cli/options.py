@@ -174,3 +174,30 @@ def refuse_swapped(pack_path: Path, key_path: Path) -> Iterator[None]:
             f"--pack and --key seem swapped: --pack {pack_path} is a verifydel key file, not a pack",
             hint="give the .vdpack file as --pack and the key file as --key",
         ) from None
+
+
+def sign_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--sign KEY``: sign every file written with an Ed25519 key (``keygen --signing``)."""
+    return click.option(
+        "--sign",
+        "sign_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Sign every report written with this key (keygen --signing): REPORT.sig beside each.",
+    )(fn)
+
+
+def fail_on_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--fail-on strong|any``: what makes exit 3 (weak matches are reported either way)."""
+    from verifydel.report.model import FAIL_ON
+
+    return click.option(
+        "--fail-on",
+        type=click.Choice(FAIL_ON),
+        default="any",
+        show_default=True,
+        help="Exit 3 on any match present, or only on a strong one (weak ones are still reported).",
+    )(fn)
+
+
+def quiet_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--quiet", "-q", is_flag=True, help="No terminal summary (the exit code still tells).")(fn)
