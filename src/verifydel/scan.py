@@ -8,7 +8,6 @@ starting at all (bad pack, wrong key, bad options) are raised.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,9 +16,6 @@ from pathlib import Path
 import polars as pl
 
 from verifydel import __version__
-from verifydel._parallel import ordered_map
-from verifydel.core.coverage import FAILED, PARTIAL, SCANNED, SourceResult, safe_reason
-from verifydel.core.digest import RowDigest
 from verifydel.core.limits import Limits
 from verifydel.core.options import ReadOptions
 from verifydel.core.table import Table
@@ -32,7 +28,7 @@ from verifydel.match.index import prepare as prepare_lookup
 from verifydel.match.window import corroborate
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW
-from verifydel.pipeline import ChosenColumns, Observer, Outcome, numbered_batches, read
+from verifydel.pipeline import Observer, Outcome, consume_table, read
 from verifydel.report.model import MATCH_SCHEMA, OPTIONAL_MATCH_SCHEMA, PackSummary, Report
 
 #: What the CLI's progress display listens to: the reader's observer (``pipeline.Observer``),
@@ -130,54 +126,15 @@ def _scan_table(
     unit_label: str | None = None,
     live: bool = False,
 ) -> Outcome:
-    """Read batches in order and match them on ``options.threads`` workers.
+    """Read batches in order and match them on ``options.threads`` workers
+    (``pipeline.consume_table``: coverage, notes, a live table's row digest)."""
 
-    Rows count as scanned once their batch is matched (and are told to ``observer`` under
-    ``unit_label``, the label of the unit the table is in); a read error after that makes
-    the source partial, with everything before it kept. A ``live`` table (no bytes to
-    hash: a database's) gets the digest of its rows as streamed.
-    """
-    told_as = table.label if unit_label is None else unit_label
-    result = SourceResult(path=table.label, kind=table.kind, status=SCANNED, encoding=table.encoding)
-    result.notes = list(table.notes)
-    result.details = table.details  # shared: a reader may add facts while its batches run
-    out = Outcome(result)
-    started = time.perf_counter()
-    chosen = ChosenColumns()
+    def work(batch: pl.DataFrame, first_row: int, cols: Mapping[str, Sequence[str]]) -> pl.DataFrame | None:
+        return _match_batch(batch, cols, first_row, table, pack, options.show_values)
 
-    def noted(choice: ChosenColumns) -> None:
-        result.columns = choice.shown_fields()
-        result.notes += choice.notes
-
-    rows_digest = RowDigest() if live else None
-
-    def work(item: tuple[pl.DataFrame, int]) -> tuple[int, pl.DataFrame | None, bytes]:
-        batch, first_row = item
-        found = None
-        if chosen.matchable:
-            found = _match_batch(batch, chosen.fields, first_row, table, pack, options.show_values)
-        as_read = RowDigest.encode(batch, header=first_row == 0) if rows_digest else b""
-        return batch.height, found, as_read
-
-    try:
-        batches = numbered_batches(table, options.mapping, chosen, on_chosen=noted)
-        for rows, found, as_read in ordered_map(work, batches, options.threads):
-            if found is not None:
-                out.payload.append(found)
-            if rows_digest is not None:
-                rows_digest.update_encoded(as_read, rows)
-            result.rows += rows
-            if observer:
-                observer.rows_done(told_as, rows)
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded, the scan goes on
-        result.status = PARTIAL if result.rows else FAILED
-        result.error = safe_reason(exc)
-    if rows_digest is not None:
-        result.row_digest = rows_digest.hexdigest()
-    # Notes a reader added while its batches ran (e.g. bytes that were not text, replaced).
-    result.notes += [note for note in table.notes if note not in result.notes]
-    result.seconds = round(time.perf_counter() - started, 3)
-    return out
+    return consume_table(
+        table, options.mapping, work, threads=options.threads, observer=observer, unit_label=unit_label, live=live
+    )
 
 
 def _clear_values(batch: pl.DataFrame, cols: Mapping[str, Sequence[str]]) -> pl.DataFrame:
