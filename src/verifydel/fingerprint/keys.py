@@ -25,6 +25,8 @@ SECRET_BYTES = 32  # 256 bits
 _FINGERPRINT_LABEL = b"verifydel/fingerprint/v1/"
 _PACK_KEY_LABEL = b"verifydel/pack-encryption/v1"
 _KEY_CHECK_LABEL = b"verifydel/key-check/v1"
+_ATTEST_OPRF_LABEL = b"verifydel/attest-oprf/v1"
+_ATTEST_SIGNING_LABEL = b"verifydel/attest-signing/v1"
 
 
 def _hkdf(secret: bytes, label: bytes, length: int, salt: bytes | None = None) -> bytes:
@@ -56,6 +58,15 @@ class Secret:
     def check_value(self) -> str:
         """A short public value that tells a wrong key from a tampered pack."""
         return _hkdf(self.material, _KEY_CHECK_LABEL, 8).hex()
+
+    def attest_oprf_seed(self) -> bytes:
+        """The 32-byte seed the attestation tier's OPRF key is derived from (RFC 9497
+        DeriveKeyPair, ``verifydel.fingerprint.attest_keys``)."""
+        return _hkdf(self.material, _ATTEST_OPRF_LABEL, 32)
+
+    def attest_signing_seed(self) -> bytes:
+        """The 32-byte Ed25519 private key that signs attestation files and answers."""
+        return _hkdf(self.material, _ATTEST_SIGNING_LABEL, 32)
 
     def key_id(self) -> str:
         """The key's one public id, the same everywhere: what ``keygen`` prints, ``info``
