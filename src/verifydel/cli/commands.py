@@ -66,6 +66,12 @@ def keygen(keyfile: Path | None, signing: Path | None) -> None:
 @click.option("--force", is_flag=True, help="Replace the file at --out if there is one.")
 @click.option("--id-column", default=None, metavar="COL", help="The leaked set's record id column (default: row number). Never a personal field.")
 @click.option("--allow-personal-id", is_flag=True, help="Accept an --id-column that holds a personal field (the pack and every report say so).")
+@click.option(
+    "--attest-out",
+    "attest_out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the attestation pack (.vdattest) of the same records, for brokers (verifydel attest).",
+)
 @map_option
 @encoding_option
 @table_option
@@ -80,6 +86,7 @@ def fingerprint(
     force: bool,
     id_column: str | None,
     allow_personal_id: bool,
+    attest_out: Path | None,
     maps: tuple[str, ...],
     encoding: str | None,
     tables: tuple[str, ...],
@@ -93,13 +100,19 @@ def fingerprint(
     compressed files, SQLite files, SQL dumps, live database URIs. It must be tables
     of records; anything not read completely stops the build (no partial pack).
     An existing file at --out is refused at once (exit 2) unless --force.
+
+    With --attest-out FILE.vdattest, the attestation pack of the same records is written
+    too: safe to give brokers (it tests no guess without the regulator's answers).
     """
     from verifydel.core.options import ReadOptions
+    from verifydel.fingerprint.attest_file import refuse_existing_output
     from verifydel.fingerprint.build import build_pack
     from verifydel.fingerprint.pack import refuse_existing
 
     if not force:
         refuse_existing(out)  # before the key and the leaked set are read
+        if attest_out is not None:
+            refuse_existing_output(attest_out)
     secret = read_key(key_path)
     options = ReadOptions(
         limits=limits_from(limits),
@@ -120,8 +133,14 @@ def fingerprint(
             options=options,
             overwrite=force,
             observer=progress,
+            attest_out=attest_out,
         )
     click.echo(f"wrote pack {out}: {result.header.records:,} records, sha256 {result.sha256}")
+    if result.attest_path is not None:
+        click.echo(
+            f"wrote attestation pack {result.attest_path}: sha256 {result.attest_sha256} "
+            "(for brokers: `verifydel attest`; keep the key and the pack to yourself)"
+        )
     for label, cols in result.columns.items():
         used = ", ".join(f"{f}={'+'.join(c)}" for f, c in cols.items())
         click.echo(f"  {label}: {used}")
