@@ -375,10 +375,15 @@ def verify(
 )
 @click.option("--records", default=3000, show_default=True, type=click.IntRange(100, 1_000_000))
 @click.option("--seed", default=2023, show_default=True, type=int)
+@click.option(
+    "--attest",
+    is_flag=True,
+    help="Then the attestation round on the same data (attest request, answer, finish), checked against the scan.",
+)
 @handle_errors
-def demo(directory: Path, records: int, seed: int) -> None:
+def demo(directory: Path, records: int, seed: int, attest: bool) -> None:
     """Generate a synthetic leak and a broker folder, then fingerprint and scan them."""
     from verifydel.cli.demo_run import run_demo
 
-    ok = run_demo(directory, records=records, seed=seed, console=stderr_console())
+    ok = run_demo(directory, records=records, seed=seed, console=stderr_console(), attest=attest)
     sys.exit(0 if ok else int(ExitCode.INTERNAL_ERROR))
