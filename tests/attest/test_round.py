@@ -116,3 +116,16 @@ def test_the_cli_round_exit_codes_and_a_signed_verified_report(tmp_path: Path, m
     assert code == ExitCode.INCOMPLETE
     ledger = (tmp_path / "k.key.ledger").read_text(encoding="utf-8").splitlines()
     assert [json.loads(x)["case"] for x in ledger] == ["B-7", "B-7", None]
+
+
+def test_info_shows_an_attestation_pack_and_checks_its_signature(demo_round, tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["info", str(demo_round.attest)])
+    assert res.exit_code == 0, res.output
+    assert "tier: attestation" in res.output and "signature: valid" in res.output
+    assert f"key_id: {demo_round.secret.key_id()}" in res.output
+    damaged = tmp_path / "d.vdattest"
+    data = bytearray(demo_round.attest.read_bytes())
+    data[-100] ^= 1
+    damaged.write_bytes(bytes(data))
+    res = CliRunner().invoke(main, ["info", str(damaged)])
+    assert res.exit_code == ExitCode.CANNOT_START and "signature check" in res.output

@@ -151,10 +151,27 @@ def fingerprint(
 @click.option("--json", "as_json", is_flag=True, help="Print the metadata as JSON.")
 @handle_errors
 def info(pack: Path, as_json: bool) -> None:
-    """Show a pack's public metadata (no key needed; never shows fingerprints)."""
+    """Show a pack's public metadata (no key needed; never shows fingerprints).
+
+    Also an attestation pack's (.vdattest): its header, once its signature checks out."""
     from verifydel.cli.safe_text import json_for_terminal, terminal_safe
+    from verifydel.fingerprint.attest_file import is_attestation_pack, read_attestation_pack
     from verifydel.fingerprint.pack import read_header_and_sha256
 
+    if is_attestation_pack(pack):  # a .vdattest: its header, its signature checked
+        attestation = read_attestation_pack(pack)
+        shown = {"file": str(pack), "sha256": attestation.sha256, "signature": "valid", **attestation.header}
+        if as_json:
+            click.echo(json_for_terminal(shown))
+            return
+        for k, v in shown.items():
+            if k == "inputs":
+                click.echo("inputs:")
+                for item in v:
+                    click.echo(terminal_safe(f"  {item.get('name')}  {item.get('bytes', '?')} bytes  sha256 {item.get('sha256', '-')}"))
+            else:
+                click.echo(terminal_safe(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"))
+        return
     header, sha256 = read_header_and_sha256(pack)
     meta = {
         "file": str(pack),

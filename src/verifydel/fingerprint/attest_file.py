@@ -291,6 +291,16 @@ def write_attestation_pack(
     return write_container(path, ATTEST_MAGIC, header, [buf.getvalue()], sign=key, overwrite=overwrite)
 
 
+def is_attestation_pack(path: Path) -> bool:
+    """Does the file start as an attestation pack does (a regular file only; never blocks)?"""
+    try:
+        fd = open_regular_file(Path(path), AttestationError, "attestation pack")
+    except AttestationError:
+        return False
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(len(ATTEST_MAGIC)) == ATTEST_MAGIC
+
+
 _ATTEST_HINT = "ask the regulator for the .vdattest file `verifydel fingerprint ... --attest-out` wrote"
 
 
@@ -333,6 +343,7 @@ __all__ = [
     "TIER_ATTESTATION",
     "attest_records",
     "attestation_contents",
+    "is_attestation_pack",
     "read_attestation_pack",
     "read_container",
     "refuse_existing_output",
