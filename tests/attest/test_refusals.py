@@ -206,3 +206,20 @@ def test_no_existing_file_is_overwritten_without_force(demo_round, tmp_path: Pat
     (tmp_path / "r.vdreq.state").write_text("mine")
     code, output = _cli(["attest", "request", "b.csv", "--out", "r.vdreq"], tmp_path)
     assert code == ExitCode.CANNOT_START and "already exists" in output and not (tmp_path / "r.vdreq").exists()
+
+
+def test_a_signed_answer_with_an_invalid_point_is_refused(demo_round, tmp_path: Path) -> None:
+    """Even signed by the regulator's key: an identity or non-canonical point is never unblinded."""
+    from verifydel.attest.files import write_answer
+
+    (request,) = _copy(demo_round, tmp_path, "q.vdreq")
+    _copy(demo_round, tmp_path, "q.vdreq.state", "leak.vdattest")
+    key = AttestKey.from_secret(demo_round.secret)
+    req = read_request(request)
+    evaluated = oprf.evaluate_all(key.oprf_secret, req.points())
+    for bad in (bytes(32), b"\xff" * 32):
+        evaluated[len(evaluated) // 2] = bad
+        (tmp_path / "a.vdans").unlink(missing_ok=True)
+        write_answer(tmp_path / "a.vdans", evaluated, req, key, case=None)
+        code, output = _finish_cli(tmp_path)
+        assert code == ExitCode.CANNOT_START and "holds 1 invalid point(s)" in output

@@ -1,9 +1,10 @@
 """`verifydel attest answer`: the regulator evaluates a broker's blinded points, counts and logs them.
 
-Every point is checked before any is evaluated: a request larger than ``--max``, with a
-point that is not a canonical ristretto255 element or is the identity, or with a point
-repeated (an honest request never repeats one: values are deduplicated and each blind is
-fresh) is refused whole. The answer is signed with the regulator's attestation signing
+A request larger than ``--max`` or with a point repeated (an honest request never
+repeats one: values are deduplicated and each blind is fresh) is refused before anything
+is evaluated; one with a point that is not a canonical ristretto255 element or is the
+identity is refused by the evaluation itself (libsodium's scalar multiplication rejects
+both), before anything is written. A refused request is answered and logged not at all. The answer is signed with the regulator's attestation signing
 key and bound to the request by its SHA-256. One line per answer is appended to the
 ledger (JSON Lines): when, for which case, which request, how many points; the
 regulator can show how many questions each broker asked.
@@ -71,8 +72,9 @@ def _repeated(body: bytes, count: int) -> int:
     return count - len(np.unique(as_rows))
 
 
-def check_request(request: Request, *, max_points: int | None, workers: int = 1) -> None:
-    """Raise RequestRefusedError for a request the regulator must not answer."""
+def check_request(request: Request, *, max_points: int | None) -> None:
+    """Raise RequestRefusedError for a request over ``max_points`` or with a repeated point
+    (invalid points are found by the evaluation itself, before anything is written)."""
     name = request.path.name
     if max_points is not None and request.count > max_points:
         raise RequestRefusedError(
@@ -82,13 +84,15 @@ def check_request(request: Request, *, max_points: int | None, workers: int = 1)
     repeated = _repeated(request.body, request.count)
     if repeated:
         raise RequestRefusedError(f"request {name} repeats {repeated:,} point(s): refused", hint=_ASK_AGAIN)
+
+
+def _refuse_invalid(request: Request, workers: int) -> None:
     invalid = _invalid(request.points(), workers)
-    if invalid:
-        raise RequestRefusedError(
-            f"request {name} holds {invalid:,} point(s) that are not valid group elements "
-            "(not canonical ristretto255 encodings, or the identity): refused",
-            hint=_ASK_AGAIN,
-        )
+    raise RequestRefusedError(
+        f"request {request.path.name} holds {invalid:,} point(s) that are not valid group elements "
+        "(not canonical ristretto255 encodings, or the identity): refused",
+        hint=_ASK_AGAIN,
+    )
 
 
 def ledger_entries(ledger: Path) -> list[dict[str, Any]]:
@@ -145,10 +149,13 @@ def answer_request(
         refuse_existing_output(out)
     workers = workers or os.cpu_count() or 1
     request = read_request(request_path)
-    check_request(request, max_points=max_points, workers=workers)
+    check_request(request, max_points=max_points)
     declared = request.header.get("case")
     case = case if case is not None else (declared if isinstance(declared, str) else None)
-    evaluated = oprf.evaluate_all(key.oprf_secret, request.points(), workers)
+    try:  # every point is checked by its evaluation: an invalid one stops it, nothing is written
+        evaluated = oprf.evaluate_all(key.oprf_secret, request.points(), workers)
+    except oprf.OprfError:
+        _refuse_invalid(request, workers)
     sha = write_answer(out, evaluated, request, key, case=case, overwrite=overwrite)
     entry = {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -68,9 +68,6 @@ def check_answer(answer: Answer, state: State, pack: AttestationPack) -> None:
         )
     if answer.count != state.values.height:
         raise AnswerRefusedError(f"answer {name} holds {answer.count:,} points, the request asked {state.values.height:,}", hint=_NEW_ANSWER)
-    bad = sum(1 for p in answer.points() if not oprf.is_valid_element(p))
-    if bad:
-        raise AnswerRefusedError(f"answer {name} holds {bad:,} invalid point(s)", hint=_NEW_ANSWER)
     if state.header.get("normalisation") != pack.header.get("normalisation"):
         raise AttestationError(
             f"the request was normalised as {state.header.get('normalisation')!s:.20}, the attestation pack "
@@ -82,9 +79,14 @@ def check_answer(answer: Answer, state: State, pack: AttestationPack) -> None:
 def _outputs(state: State, answer: Answer, workers: int) -> dict[str, pl.DataFrame]:
     """Per anchor field: (value, _y) for every value asked."""
     values = state.values
-    outputs = oprf.finalize_all(
-        values["input"].to_list(), values["blind_inverse"].to_list(), answer.points(), workers
-    )
+    points = answer.points()
+    try:  # every point is checked by the unblinding itself: an invalid one stops it
+        outputs = oprf.finalize_all(values["input"].to_list(), values["blind_inverse"].to_list(), points, workers)
+    except oprf.OprfError:
+        bad = sum(1 for p in points if not oprf.is_valid_element(p))
+        raise AnswerRefusedError(
+            f"answer {answer.path.name} holds {bad:,} invalid point(s)", hint=_NEW_ANSWER
+        ) from None
     keyed = values.select("field", "value").with_columns(pl.Series(Y, [y_key(o) for o in outputs], dtype=pl.String))
     return {a: keyed.filter(pl.col("field") == a).select("value", Y) for a in ANCHORS}
 

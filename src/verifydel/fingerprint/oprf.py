@@ -151,6 +151,15 @@ def random_scalar() -> bytes:
             return s
 
 
+def _random_scalars(n: int) -> list[bytes]:
+    """``n`` RandomScalar values, the randomness drawn in one call."""
+    reduce = rbcl.crypto_core_ristretto255_scalar_reduce
+    pool = secrets.token_bytes(64 * n)
+    out = [reduce(pool[64 * i : 64 * i + 64]) for i in range(n)]
+    zero = bytes(SCALAR_BYTES)
+    return [s if s != zero else random_scalar() for s in out]
+
+
 def _check_input(value: bytes) -> None:
     if len(value) > MAX_INPUT_BYTES:
         raise OprfError(f"an OPRF input is longer than {MAX_INPUT_BYTES} bytes")
@@ -259,7 +268,7 @@ def blind_all(values: Sequence[bytes], workers: int | None = None) -> tuple[list
     points = hash_to_group_all(values, workers)
 
     def run(chunk: Sequence[bytes]) -> list[tuple[bytes, bytes]]:
-        blinds = [random_scalar() for _ in chunk]
+        blinds = _random_scalars(len(chunk))
         blinded = [rbcl.crypto_scalarmult_ristretto255(r, p) for r, p in zip(blinds, chunk, strict=True)]
         return list(zip(invert_all(blinds), blinded, strict=True))
 
@@ -268,7 +277,9 @@ def blind_all(values: Sequence[bytes], workers: int | None = None) -> tuple[list
 
 
 def evaluate_all(sk: bytes, elements: Sequence[bytes], workers: int | None = None) -> list[bytes]:
-    """BlindEvaluate of every element (each must be valid; the caller checks them first)."""
+    """BlindEvaluate of every element. One that is not a canonical encoding of a valid
+    point, or is the identity, raises OprfError (libsodium's scalar multiplication refuses
+    both: k·P is the identity only for P the identity)."""
 
     def run(chunk: Sequence[bytes]) -> list[bytes]:
         return [scalar_mult(sk, e) for e in chunk]
@@ -279,7 +290,10 @@ def evaluate_all(sk: bytes, elements: Sequence[bytes], workers: int | None = Non
 def finalize_all(
     values: Sequence[bytes], blind_inverses: Sequence[bytes], evaluated: Sequence[bytes], workers: int | None = None
 ) -> list[bytes]:
-    """Finalize every value, given the inverses of its blind (as ``blind_all`` returns them)."""
+    """Finalize every value, given the inverses of its blind (as ``blind_all`` returns them).
+
+    An evaluated element that is not a valid non-identity encoding raises OprfError (the
+    scalar multiplication refuses it), before any output is returned."""
     if not len(values) == len(blind_inverses) == len(evaluated):
         raise OprfError("values, blinds and evaluated elements differ in number")
     triples = list(zip(values, blind_inverses, evaluated, strict=True))
