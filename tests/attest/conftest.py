@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from verifydel.attest import finish, make_request, answer_request
+from verifydel.attest import answer_request, finish, make_request
 from verifydel.attest.finish import Finished
 from verifydel.demo import DemoManifest, make_demo
 from verifydel.fingerprint.attest_keys import AttestKey

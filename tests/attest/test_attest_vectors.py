@@ -9,7 +9,12 @@ import polars as pl
 
 from verifydel.fingerprint import oprf
 from verifydel.fingerprint.attest_keys import ATTEST_KEY_INFO, AttestKey, public_key_text
-from verifydel.fingerprint.attest_tags import attested_fingerprints, oprf_input, outputs_frame, tag_reference
+from verifydel.fingerprint.attest_tags import (
+    attested_fingerprints,
+    oprf_input,
+    outputs_frame,
+    tag_reference,
+)
 from verifydel.fingerprint.keys import Secret
 from verifydel.normalise.batch import ROW
 

@@ -12,7 +12,12 @@ The protocol, what each party holds and learns: docs/attestation.md.
 
 from verifydel.attest.answer import AnswerResult, answer_request, default_ledger, ledger_entries
 from verifydel.attest.finish import Finished, finish
-from verifydel.attest.request import RequestOptions, RequestResult, check_request_outputs, make_request
+from verifydel.attest.request import (
+    RequestOptions,
+    RequestResult,
+    check_request_outputs,
+    make_request,
+)
 
 __all__ = [
     "AnswerResult",

@@ -212,4 +212,4 @@ def check_request_outputs(out: Path, *, overwrite: bool) -> None:
         refuse_existing_output(state_path_for(out))
 
 
-__all__ = ["RequestOptions", "RequestResult", "UNSTRUCTURED_NOTE", "check_request_outputs", "make_request"]
+__all__ = ["UNSTRUCTURED_NOTE", "RequestOptions", "RequestResult", "check_request_outputs", "make_request"]

@@ -199,9 +199,9 @@ def signature_valid(container: Container, magic: bytes, public: Ed25519PublicKey
 
 def public_key_from_header(header: dict[str, Any], field: str, error: AttestationError) -> Ed25519PublicKey:
     text = header.get(field)
+    if not isinstance(text, str):
+        raise error
     try:
-        if not isinstance(text, str):
-            raise ValueError
         return Ed25519PublicKey.from_public_bytes(base64.b64decode(text.encode("ascii"), validate=True))
     except (ValueError, UnicodeEncodeError):
         raise error from None
@@ -337,10 +337,10 @@ def read_attestation_pack(path: Path) -> AttestationPack:
 __all__ = [
     "ATTEST_FORMAT",
     "ATTEST_MAGIC",
-    "AttestationPack",
-    "Container",
     "RECORD_SCHEMA",
     "TIER_ATTESTATION",
+    "AttestationPack",
+    "Container",
     "attest_records",
     "attestation_contents",
     "is_attestation_pack",

@@ -30,7 +30,17 @@ from typing import Final
 import polars as pl
 import polars_hash  # noqa: F401  (registers the .chash namespace)
 
-from verifydel.fields import ADDRESS, BIRTH_DATE, EMAIL, FIELDS, MULTI_VALUED, NAME, NAME_KANA, PHONE, POSTAL
+from verifydel.fields import (
+    ADDRESS,
+    BIRTH_DATE,
+    EMAIL,
+    FIELDS,
+    MULTI_VALUED,
+    NAME,
+    NAME_KANA,
+    PHONE,
+    POSTAL,
+)
 from verifydel.fingerprint.hashing import COMBINATION_CODE
 from verifydel.fingerprint.rows import FP_SUFFIX
 from verifydel.normalise.batch import ROW
