@@ -129,3 +129,20 @@ def test_info_shows_an_attestation_pack_and_checks_its_signature(demo_round, tmp
     damaged.write_bytes(bytes(data))
     res = CliRunner().invoke(main, ["info", str(damaged)])
     assert res.exit_code == ExitCode.CANNOT_START and "signature check" in res.output
+
+
+def test_slices_of_points_give_the_same_report(demo_round, tmp_path: Path, monkeypatch) -> None:
+    """Request and finish work on slices of values (bounded memory): any slice size, same result."""
+    import verifydel.attest.finish as finishing
+    import verifydel.attest.request as requesting
+    from verifydel.attest import answer_request, finish, make_request
+    from verifydel.fingerprint.attest_keys import AttestKey
+
+    monkeypatch.setattr(requesting, "SLICE", 7)
+    monkeypatch.setattr(finishing, "SLICE", 5)
+    monkeypatch.chdir(demo_round.dir)
+    made = make_request(["broker"], tmp_path / "s.vdreq")
+    answer_request(made.path, AttestKey.from_secret(demo_round.secret), tmp_path / "s.vdans", ledger=tmp_path / "l")
+    report = finish(tmp_path / "s.vdans", made.state_path, demo_round.attest).report
+    keys = ["source", "row", "record_id", "strength", "fields"]
+    assert report.matches.select(keys).equals(demo_round.finished.report.matches.select(keys))

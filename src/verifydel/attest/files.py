@@ -56,8 +56,10 @@ def state_path_for(request: Path) -> Path:
     return request.with_name(request.name + STATE_SUFFIX)
 
 
-def _points(body: bytes) -> list[bytes]:
-    return [body[i : i + _ELEMENT] for i in range(0, len(body), _ELEMENT)]
+def _points(body: bytes, start: int = 0, stop: int | None = None) -> list[bytes]:
+    """Points ``start`` .. ``stop`` (indexes, not bytes) of a body of 32-byte elements."""
+    end = len(body) if stop is None else min(len(body), stop * _ELEMENT)
+    return [body[i : i + _ELEMENT] for i in range(start * _ELEMENT, end, _ELEMENT)]
 
 
 def _count(header: dict[str, Any], body: bytes, damaged: AttestationError) -> int:
@@ -84,15 +86,19 @@ class Request:
 
 
 def write_request(path: Path, blinded: list[bytes], header: dict[str, Any], *, overwrite: bool = False) -> str:
+    """``blinded``: the points, each 32 bytes, or runs of them joined."""
+    size = sum(len(b) for b in blinded)
+    if size % _ELEMENT:
+        raise ValueError("blinded points are 32 bytes each")
     header = {
         "format": REQUEST_FORMAT,
         "suite": oprf.SUITE,
         "oprf_mode": oprf.MODE_OPRF,
-        "count": len(blinded),
+        "count": size // _ELEMENT,
         "tool": f"verifydel {__version__}",
         **header,
     }
-    return write_container(path, REQUEST_MAGIC, header, [b"".join(blinded)], overwrite=overwrite)
+    return write_container(path, REQUEST_MAGIC, header, blinded, overwrite=overwrite)
 
 
 _REQUEST_HINT = "give the .vdreq file `verifydel attest request` wrote"
@@ -126,8 +132,8 @@ class Answer:
     def sha256(self) -> str:
         return self.container.sha256
 
-    def points(self) -> list[bytes]:
-        return _points(self.container.body)
+    def points(self, start: int = 0, stop: int | None = None) -> list[bytes]:
+        return _points(self.container.body, start, stop)
 
 
 def write_answer(

@@ -36,6 +36,8 @@ from verifydel.match import match_attested
 from verifydel.normalise.batch import ROW
 from verifydel.report.model import MATCH_SCHEMA, OPTIONAL_MATCH_SCHEMA, PackSummary, Report
 
+#: Points unblinded at a time (bounds the memory of the intermediate Python objects).
+SLICE = 1 << 20
 _NEW_ANSWER = "ask the regulator to answer your request again, and give that answer"
 
 
@@ -79,15 +81,19 @@ def check_answer(answer: Answer, state: State, pack: AttestationPack) -> None:
 def _outputs(state: State, answer: Answer, workers: int) -> dict[str, pl.DataFrame]:
     """Per anchor field: (value, _y) for every value asked."""
     values = state.values
-    points = answer.points()
-    try:  # every point is checked by the unblinding itself: an invalid one stops it
-        outputs = oprf.finalize_all(values["input"].to_list(), values["blind_inverse"].to_list(), points, workers)
-    except oprf.OprfError:
-        bad = sum(1 for p in points if not oprf.is_valid_element(p))
-        raise AnswerRefusedError(
-            f"answer {answer.path.name} holds {bad:,} invalid point(s)", hint=_NEW_ANSWER
-        ) from None
-    keyed = values.select("field", "value").with_columns(pl.Series(Y, [y_key(o) for o in outputs], dtype=pl.String))
+    keys: list[str] = []
+    for start in range(0, values.height, SLICE):  # bounded memory: a slice of points at a time
+        part = values.slice(start, SLICE)
+        points = answer.points(start, start + SLICE)
+        try:  # every point is checked by the unblinding itself: an invalid one stops it
+            outputs = oprf.finalize_all(part["input"].to_list(), part["blind_inverse"].to_list(), points, workers)
+        except oprf.OprfError:
+            bad = sum(1 for p in answer.points() if not oprf.is_valid_element(p))
+            raise AnswerRefusedError(
+                f"answer {answer.path.name} holds {bad:,} invalid point(s)", hint=_NEW_ANSWER
+            ) from None
+        keys.extend(y_key(o) for o in outputs)
+    keyed = values.select("field", "value").with_columns(pl.Series(Y, keys, dtype=pl.String))
     return {a: keyed.filter(pl.col("field") == a).select("value", Y) for a in ANCHORS}
 
 

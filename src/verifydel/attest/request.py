@@ -46,6 +46,8 @@ UNSTRUCTURED_NOTE: Final = (
     "(the text around it is not looked at): weak, where a scan with the full pack may find it strong"
 )
 SOURCE: Final = "source"
+#: Values blinded at a time (bounds the memory of the intermediate Python objects).
+SLICE: Final = 1 << 20
 
 
 @dataclass
@@ -146,16 +148,26 @@ def make_request(
     empty = {SOURCE: pl.String, "row": pl.Int64, **_field_schema()}
     rows = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame(schema=empty)
     questions = _questions(rows)
-    inputs = [oprf_input(f, v) for f, v in questions.iter_rows()]
-    inverses, blinded = oprf.blind_all(inputs, workers=options.threads)
-    values = questions.with_columns(
-        pl.Series("input", inputs, dtype=pl.Binary), pl.Series("blind_inverse", inverses, dtype=pl.Binary)
+    parts, blinded = [], []
+    for start in range(0, questions.height, SLICE):  # bounded memory: a slice of values at a time
+        part = questions.slice(start, SLICE)
+        inputs = [oprf_input(f, v) for f, v in part.iter_rows()]
+        inverses, points = oprf.blind_all(inputs, workers=options.threads)
+        blinded.append(b"".join(points))
+        parts.append(
+            part.with_columns(
+                pl.Series("input", inputs, dtype=pl.Binary), pl.Series("blind_inverse", inverses, dtype=pl.Binary)
+            )
+        )
+    values = pl.concat(parts) if parts else questions.with_columns(
+        pl.Series("input", [], dtype=pl.Binary), pl.Series("blind_inverse", [], dtype=pl.Binary)
     )
     finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     results = [o.result for o in outcomes]
     media = [
         {"path": s.medium.path, "bytes": s.medium.bytes, "sha256": s.sha256} for s in results if s.medium is not None
     ]
+    count = questions.height
     sha = write_request(
         out,
         blinded,
@@ -176,7 +188,7 @@ def make_request(
             {
                 "request_sha256": sha,
                 "request_file": out.name,
-                "count": len(blinded),
+                "count": count,
                 "case": options.case,
                 "operator": options.operator,
                 "started_at": started_at,
@@ -193,7 +205,7 @@ def make_request(
         out.unlink(missing_ok=True)  # a request without its state could never be finished
         raise
     return RequestResult(
-        path=out, state_path=state_path, sha256=sha, points=len(blinded), rows=rows.height, sources=results
+        path=out, state_path=state_path, sha256=sha, points=count, rows=rows.height, sources=results
     )
 
 
