@@ -133,13 +133,14 @@ def test_info_shows_an_attestation_pack_and_checks_its_signature(demo_round, tmp
 
 def test_slices_of_points_give_the_same_report(demo_round, tmp_path: Path, monkeypatch) -> None:
     """Request and finish work on slices of values (bounded memory): any slice size, same result."""
-    import verifydel.attest.finish as finishing
-    import verifydel.attest.request as requesting
+    import importlib
+
     from verifydel.attest import answer_request, finish, make_request
     from verifydel.fingerprint.attest_keys import AttestKey
 
-    monkeypatch.setattr(requesting, "SLICE", 7)
-    monkeypatch.setattr(finishing, "SLICE", 5)
+    # (the package exports functions named like its modules: import the modules by name)
+    monkeypatch.setattr(importlib.import_module("verifydel.attest.request"), "SLICE", 7)
+    monkeypatch.setattr(importlib.import_module("verifydel.attest.finish"), "SLICE", 5)
     monkeypatch.chdir(demo_round.dir)
     made = make_request(["broker"], tmp_path / "s.vdreq")
     answer_request(made.path, AttestKey.from_secret(demo_round.secret), tmp_path / "s.vdans", ledger=tmp_path / "l")
