@@ -16,8 +16,8 @@ from verifydel.fingerprint.build import build_pack
 from verifydel.fingerprint.keys import Secret, generate_secret, write_key
 from verifydel.report.html_report import write_html
 from verifydel.report.json_report import write_json
-from verifydel.report.terminal import render_summary
 from verifydel.report.model import Report
+from verifydel.report.terminal import render_summary
 from verifydel.scan import LoadedPack, ScanOptions, load_pack, scan
 
 
