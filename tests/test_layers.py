@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"fingerprint"},
     {"match"},
     {"report"},
-    {"scan"},
+    {"scan", "attest"},
     {"cli"},
     {"__main__"},
 ]

@@ -101,3 +101,16 @@ class InvalidReportError(VerifydelError):
 
 class DifferentPacksError(UsageError):
     """Reports given to ``diff`` were scanned against different packs (``--allow-different-pack``)."""
+
+
+# --- the attestation tier ------------------------------------------------------------------------
+class AttestationError(VerifydelError):
+    """An attestation file (attestation pack, request, answer, state) cannot be used."""
+
+
+class RequestRefusedError(AttestationError):
+    """The regulator refuses a request: over --max, repeated, invalid or identity points."""
+
+
+class AnswerRefusedError(AttestationError):
+    """The broker refuses an answer: another key, another request, changed, invalid points."""

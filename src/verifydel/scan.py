@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import time
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 from dataclasses import dataclass, field
@@ -25,17 +24,10 @@ from pathlib import Path
 import polars as pl
 
 from verifydel import __version__
-from verifydel._parallel import ordered_map
-from verifydel.core.coverage import FAILED, INTERRUPTED, PARTIAL, SCANNED, SourceResult, safe_reason
-from verifydel.core.digest import RowDigest
 from verifydel.core.limits import Limits
 from verifydel.core.options import ReadOptions
 from verifydel.core.stop import (
-    STOPPED_BEFORE_READING,
-    STOPPED_WHILE_READING,
-    ScanStopped,
     StopRequest,
-    stop_requested,
 )
 from verifydel.core.table import Table
 from verifydel.core.unit import Unit
@@ -47,7 +39,7 @@ from verifydel.match.index import prepare as prepare_lookup
 from verifydel.match.window import corroborate
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW
-from verifydel.pipeline import ChosenColumns, Observer, Outcome, numbered_batches, read
+from verifydel.pipeline import Observer, Outcome, consume_table, read
 from verifydel.report.model import MATCH_SCHEMA, OPTIONAL_MATCH_SCHEMA, PackSummary, Report
 
 #: What the CLI's progress display listens to: the reader's observer (``pipeline.Observer``),
@@ -173,76 +165,22 @@ def _scan_table(
     unit_label: str | None = None,
     live: bool = False,
 ) -> Outcome:
-    """Read batches in order and match them on ``options.threads`` workers.
+    """Read batches in order and match them on ``options.threads`` workers
+    (``pipeline.consume_table``: coverage, notes, a live table's row digest)."""
 
-    Rows count as scanned once their batch is matched (and are told to ``observer`` under
-    ``unit_label``, the label of the unit the table is in); a read error after that makes
-    the source partial, with everything before it kept. A ``live`` table (no bytes to
-    hash: a database's) gets the digest of its rows as streamed. Asked to stop, it ends
-    after the batch in hand: ``interrupted``, those rows counted, no row digest.
-    """
-    told_as = table.label if unit_label is None else unit_label
-    result = SourceResult(path=table.label, kind=table.kind, status=SCANNED, encoding=table.encoding)
-    result.notes = list(table.notes)
-    result.details = table.details  # shared: a reader may add facts while its batches run
-    out = Outcome(result)
-    started = time.perf_counter()
-    chosen = ChosenColumns()
+    def work(batch: pl.DataFrame, first_row: int, cols: Mapping[str, Sequence[str]]) -> pl.DataFrame | None:
+        return _match_batch(batch, cols, first_row, table, pack, options.show_values)
 
-    def noted(choice: ChosenColumns) -> None:
-        result.columns = choice.shown_fields()
-        result.notes += choice.notes
-
-    rows_digest = RowDigest() if live else None
-
-    def work(item: tuple[pl.DataFrame, int]) -> tuple[int, pl.DataFrame | None, bytes]:
-        batch, first_row = item
-        found = None
-        if chosen.matchable:
-            found = _match_batch(batch, chosen.fields, first_row, table, pack, options.show_values)
-        as_read = RowDigest.encode(batch, header=first_row == 0) if rows_digest else b""
-        return batch.height, found, as_read
-
-    if stop_requested(options.stop):  # a table of a unit being read when the stop came
-        result.status, result.error = INTERRUPTED, STOPPED_BEFORE_READING
-        _close(table.batches)
-        return out
-    try:
-        batches = numbered_batches(table, options.mapping, chosen, on_chosen=noted)
-        matched = ordered_map(work, batches, options.threads)
-        for rows, found, as_read in matched:
-            if found is not None:
-                out.payload.append(found)
-            if rows_digest is not None:
-                rows_digest.update_encoded(as_read, rows)
-            result.rows += rows
-            if observer:
-                observer.rows_done(told_as, rows)
-            if stop_requested(options.stop):
-                result.status, result.error = INTERRUPTED, STOPPED_WHILE_READING
-                _close(matched)  # batches in flight are dropped; the reader closes its file
-                _close(batches)
-                _close(table.batches)
-                break
-    except ScanStopped:  # a reader that polls the stop itself (a compressed stream)
-        result.status, result.error = INTERRUPTED, STOPPED_WHILE_READING
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded, the scan goes on
-        result.status = PARTIAL if result.rows else FAILED
-        result.error = safe_reason(exc)
-    if result.status == INTERRUPTED:
-        rows_digest = None  # a digest of some of the rows would pass for the table's
-    if rows_digest is not None:
-        result.row_digest = rows_digest.hexdigest()
-    # Notes a reader added while its batches ran (e.g. bytes that were not text, replaced).
-    result.notes += [note for note in table.notes if note not in result.notes]
-    result.seconds = round(time.perf_counter() - started, 3)
-    return out
-
-
-def _close(iterator: object) -> None:
-    close = getattr(iterator, "close", None)
-    if close is not None:
-        close()
+    return consume_table(
+        table,
+        options.mapping,
+        work,
+        threads=options.threads,
+        observer=observer,
+        unit_label=unit_label,
+        live=live,
+        stop=options.stop,
+    )
 
 
 def _clear_values(batch: pl.DataFrame, cols: Mapping[str, Sequence[str]]) -> pl.DataFrame:

@@ -68,6 +68,12 @@ def keygen(keyfile: Path | None, signing: Path | None) -> None:
 @click.option("--force", is_flag=True, help="Replace the file at --out if there is one.")
 @click.option("--id-column", default=None, metavar="COL", help="The leaked set's record id column (default: row number). Never a personal field.")
 @click.option("--allow-personal-id", is_flag=True, help="Accept an --id-column that holds a personal field (the pack and every report say so).")
+@click.option(
+    "--attest-out",
+    "attest_out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the attestation pack (.vdattest) of the same records, for brokers (verifydel attest).",
+)
 @map_option
 @encoding_option
 @table_option
@@ -82,6 +88,7 @@ def fingerprint(
     force: bool,
     id_column: str | None,
     allow_personal_id: bool,
+    attest_out: Path | None,
     maps: tuple[str, ...],
     encoding: str | None,
     tables: tuple[str, ...],
@@ -95,13 +102,19 @@ def fingerprint(
     compressed files, SQLite files, SQL dumps, live database URIs. It must be tables
     of records; anything not read completely stops the build (no partial pack).
     An existing file at --out is refused at once (exit 2) unless --force.
+
+    With --attest-out FILE.vdattest, the attestation pack of the same records is written
+    too: safe to give brokers (it tests no guess without the regulator's answers).
     """
     from verifydel.core.options import ReadOptions
+    from verifydel.fingerprint.attest_file import refuse_existing_output
     from verifydel.fingerprint.build import build_pack
     from verifydel.fingerprint.pack import refuse_existing
 
     if not force:
         refuse_existing(out)  # before the key and the leaked set are read
+        if attest_out is not None:
+            refuse_existing_output(attest_out)
     secret = read_key(key_path)
     options = ReadOptions(
         limits=limits_from(limits),
@@ -122,8 +135,14 @@ def fingerprint(
             options=options,
             overwrite=force,
             observer=progress,
+            attest_out=attest_out,
         )
     click.echo(f"wrote pack {out}: {result.header.records:,} records, sha256 {result.sha256}")
+    if result.attest_path is not None:
+        click.echo(
+            f"wrote attestation pack {result.attest_path}: sha256 {result.attest_sha256} "
+            "(for brokers: `verifydel attest`; keep the key and the pack to yourself)"
+        )
     for label, cols in result.columns.items():
         used = ", ".join(f"{f}={'+'.join(c)}" for f, c in cols.items())
         click.echo(f"  {label}: {used}")
@@ -134,10 +153,27 @@ def fingerprint(
 @click.option("--json", "as_json", is_flag=True, help="Print the metadata as JSON.")
 @handle_errors
 def info(pack: Path, as_json: bool) -> None:
-    """Show a pack's public metadata (no key needed; never shows fingerprints)."""
+    """Show a pack's public metadata (no key needed; never shows fingerprints).
+
+    Also an attestation pack's (.vdattest): its header, once its signature checks out."""
     from verifydel.cli.safe_text import json_for_terminal, terminal_safe
+    from verifydel.fingerprint.attest_file import is_attestation_pack, read_attestation_pack
     from verifydel.fingerprint.pack import read_header_and_sha256
 
+    if is_attestation_pack(pack):  # a .vdattest: its header, its signature checked
+        attestation = read_attestation_pack(pack)
+        shown = {"file": str(pack), "sha256": attestation.sha256, "signature": "valid", **attestation.header}
+        if as_json:
+            click.echo(json_for_terminal(shown))
+            return
+        for k, v in shown.items():
+            if k == "inputs":
+                click.echo("inputs:")
+                for item in v:
+                    click.echo(terminal_safe(f"  {item.get('name')}  {item.get('bytes', '?')} bytes  sha256 {item.get('sha256', '-')}"))
+            else:
+                click.echo(terminal_safe(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"))
+        return
     header, sha256 = read_header_and_sha256(pack)
     meta = {
         "file": str(pack),
@@ -377,10 +413,15 @@ def verify(
 )
 @click.option("--records", default=3000, show_default=True, type=click.IntRange(100, 1_000_000))
 @click.option("--seed", default=2023, show_default=True, type=int)
+@click.option(
+    "--attest",
+    is_flag=True,
+    help="Then the attestation round on the same data (attest request, answer, finish), checked against the scan.",
+)
 @handle_errors
-def demo(directory: Path, records: int, seed: int) -> None:
+def demo(directory: Path, records: int, seed: int, attest: bool) -> None:
     """Generate a synthetic leak and a broker folder, then fingerprint and scan them."""
     from verifydel.cli.demo_run import run_demo
 
-    ok = run_demo(directory, records=records, seed=seed, console=stderr_console())
+    ok = run_demo(directory, records=records, seed=seed, console=stderr_console(), attest=attest)
     sys.exit(0 if ok else int(ExitCode.INTERNAL_ERROR))

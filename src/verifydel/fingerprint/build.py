@@ -25,6 +25,8 @@ from verifydel.core.table import Table
 from verifydel.core.unit import Unit
 from verifydel.errors import SourceError, UsageError
 from verifydel.fields import FIELDS
+from verifydel.fingerprint.attest_file import RECORD_SCHEMA, attest_records, refuse_existing_output, write_attestation_pack
+from verifydel.fingerprint.attest_keys import AttestKey
 from verifydel.fingerprint.hashing import COMBINATION_IDS
 from verifydel.fingerprint.keys import Secret
 from verifydel.fingerprint.pack import PackContents, PackHeader, refuse_existing, write_pack
@@ -44,6 +46,9 @@ class BuildResult:
     sha256: str
     header: PackHeader
     columns: dict[str, dict[str, list[str]]]  # table label → field → columns used
+    #: The attestation pack written beside the pack (``--attest-out``), and its SHA-256.
+    attest_path: Path | None = None
+    attest_sha256: str | None = None
 
 
 @dataclass
@@ -54,6 +59,7 @@ class _Part:
     records: list[pl.DataFrame] = field(default_factory=list)
     entries: dict[int, list[pl.DataFrame]] = field(default_factory=dict)
     rows: int = 0
+    attest: list[pl.DataFrame] = field(default_factory=list)  # attestation records, same order
 
 
 def _fingerprint_table(
@@ -65,26 +71,32 @@ def _fingerprint_table(
     threads: int,
     observer: Observer | None,
     allow_personal_id: bool = False,
+    attest_key: AttestKey | None = None,
 ) -> tuple[_Part, dict[str, list[str]]]:
     """Every batch of ``table`` normalised and hashed, in order (rows told to ``observer``)."""
     chosen = ChosenColumns()
     part = _Part(table.label)
 
-    def work(item: tuple[pl.DataFrame, int]) -> tuple[pl.DataFrame, dict[int, pl.DataFrame], int]:
+    def work(
+        item: tuple[pl.DataFrame, int],
+    ) -> tuple[pl.DataFrame, dict[int, pl.DataFrame], int, pl.DataFrame | None]:
         batch, first_row = item
         cols = chosen.fields
         norm = normalise_batch(batch, cols)
         fps = field_fingerprints(norm, secret).drop(ROW)
         ids = _record_ids(batch, id_column, first_row)
         recs = fps.with_columns(ids.alias("record_id")).select("record_id", *fps.columns)
-        return recs, split_by_code(combination_fingerprints(norm, secret)), batch.height
+        attested = attest_records(norm, attest_key) if attest_key is not None else None
+        return recs, split_by_code(combination_fingerprints(norm, secret)), batch.height, attested
 
     def check(chosen: ChosenColumns) -> None:
         _check_columns(table, chosen, id_column, allow_personal_id)
 
     batches = numbered_batches(table, options.mapping, chosen, on_chosen=check)
-    for recs, combos, rows in ordered_map(work, batches, threads):
+    for recs, combos, rows, attested in ordered_map(work, batches, threads):
         part.records.append(recs)
+        if attested is not None:
+            part.attest.append(attested)
         for code, entries in combos.items():
             part.entries.setdefault(code, []).append(entries.with_columns(pl.col(ROW) + part.rows))
         part.rows += rows
@@ -148,6 +160,7 @@ def build_pack(
     options: ReadOptions | None = None,
     allow_personal_id: bool = False,
     overwrite: bool = False,
+    attest_out: Path | None = None,
 ) -> BuildResult:
     """Read the leaked set with the same reader as ``scan`` (archives, compressed files,
     SQLite, dumps, live databases), normalise, hash under ``secret``, seal into ``out``.
@@ -155,9 +168,17 @@ def build_pack(
     Rows SQLite deleted (or superseded in a WAL or journal) are not part of the leaked
     set. Anything not read completely, or not a table, stops the build: no partial pack.
     A file already at ``out`` is refused before anything is read, unless ``overwrite``.
+
+    With ``attest_out``, the attestation pack of the same records (``attest_file``) is
+    written there too: record ``n`` of one is record ``n`` of the other.
     """
     if not overwrite:
         refuse_existing(out)
+        if attest_out is not None:
+            refuse_existing_output(attest_out)
+    if attest_out is not None and Path(attest_out).absolute() == Path(out).absolute():
+        raise UsageError("--attest-out and --out name the same file", hint="give the attestation pack its own name")
+    attest_key = AttestKey.from_secret(secret) if attest_out is not None else None
     threads = threads or os.cpu_count() or 1
     options = options or ReadOptions(encoding=encoding, mapping=mapping)
     options = dataclasses.replace(options, free_text=False)
@@ -176,7 +197,7 @@ def build_pack(
             )
         try:
             part, cols = _fingerprint_table(
-                table, unit, secret, options, id_column, threads, observer, allow_personal_id
+                table, unit, secret, options, id_column, threads, observer, allow_personal_id, attest_key
             )
         except SourceError as exc:
             if isinstance(exc, UsageError):
@@ -217,7 +238,15 @@ def build_pack(
         extra={"id_column_personal": True} if personal_ids else {},
     )
     sha = write_pack(out, header, PackContents(records=record_table, index=index), secret, overwrite=overwrite)
-    return BuildResult(path=out, sha256=sha, header=header, columns=used)
+    result = BuildResult(path=out, sha256=sha, header=header, columns=used)
+    if attest_key is not None and attest_out is not None:
+        attested = [frame for part in parts for frame in part.attest]
+        records = pl.concat(attested) if attested else pl.DataFrame(schema=RECORD_SCHEMA)
+        result.attest_path = Path(attest_out)
+        result.attest_sha256 = write_attestation_pack(
+            attest_out, records, attest_key, inputs=inputs, fields=present, pack_sha256=sha, overwrite=overwrite
+        )
+    return result
 
 
 def _combine(parts: list[_Part], *, prefixed: bool) -> tuple[pl.DataFrame, dict[int, list[pl.DataFrame]]]:

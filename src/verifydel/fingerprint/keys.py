@@ -26,6 +26,8 @@ _FINGERPRINT_LABEL = b"verifydel/fingerprint/v1/"
 _PACK_KEY_LABEL = b"verifydel/pack-encryption/v1"
 _KEY_CHECK_LABEL = b"verifydel/key-check/v1"
 _JOURNAL_LABEL = b"verifydel/scan-journal/v1"
+_ATTEST_OPRF_LABEL = b"verifydel/attest-oprf/v1"
+_ATTEST_SIGNING_LABEL = b"verifydel/attest-signing/v1"
 
 
 def _hkdf(secret: bytes, label: bytes, length: int, salt: bytes | None = None) -> bytes:
@@ -61,6 +63,15 @@ class Secret:
     def journal_key(self) -> bytes:
         """The HMAC key that tags a scan journal with the scan it belongs to (``report.journal``)."""
         return _hkdf(self.material, _JOURNAL_LABEL, 32)
+
+    def attest_oprf_seed(self) -> bytes:
+        """The 32-byte seed the attestation tier's OPRF key is derived from (RFC 9497
+        DeriveKeyPair, ``verifydel.fingerprint.attest_keys``)."""
+        return _hkdf(self.material, _ATTEST_OPRF_LABEL, 32)
+
+    def attest_signing_seed(self) -> bytes:
+        """The 32-byte Ed25519 private key that signs attestation files and answers."""
+        return _hkdf(self.material, _ATTEST_SIGNING_LABEL, 32)
 
     def key_id(self) -> str:
         """The key's one public id, the same everywhere: what ``keygen`` prints, ``info``

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from verifydel.fields import ADDRESS, COMBINATIONS, PHONE
+from verifydel.fingerprint.attest_tags import anchor_entries
 from verifydel.fingerprint.keys import Secret
 from verifydel.fingerprint.pack import PackContents
 from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
@@ -14,7 +15,7 @@ from verifydel.match.grade import MATCH_LISTS, STRONG, WEAK, grade
 from verifydel.match.index import REC, lookup
 from verifydel.normalise.batch import ROW, normalise_batch
 
-__all__ = ["CANDIDATE_COMBINATIONS", "STRONG", "WEAK", "match_batch", "match_normalised"]
+__all__ = ["CANDIDATE_COMBINATIONS", "STRONG", "WEAK", "match_attested", "match_batch", "match_normalised"]
 
 #: With the full pack, candidates come from the single-field combinations only: every match
 #: needs phone or address to agree (a name alone is never a match), and a pair combination
@@ -68,6 +69,28 @@ def _graded(hits: pl.DataFrame, hit_rows: pl.DataFrame, secret: Secret, contents
     """Grade ``hits`` given the normalised rows that have them (every field)."""
     graded = grade(hits, field_fingerprints(hit_rows, secret), contents.records)
     ids = contents.records["record_id"][graded[REC]]
+    return (
+        graded.with_columns(ids.alias("record_id"))
+        .select(ROW, "record_id", *MATCH_LISTS, "strength")
+        .sort(ROW, "record_id")
+    )
+
+
+def match_attested(row_fps: pl.DataFrame, contents: PackContents) -> pl.DataFrame:
+    """The attestation tier's ``match_normalised``: rows' anchors and tags
+    (``fingerprint.attest_tags.attested_fingerprints``) against an attestation pack's
+    records and anchor index → (_row, record_id, fields, disagreed, missing, strength).
+
+    Candidates come from the phone and address anchors, as the full tier's come from the
+    phone and address fingerprints; ``grade`` then applies the same rules. A record id is
+    ``#n``: the record's 1-based position in the pack (the regulator maps it to its id).
+    """
+    hits = lookup(anchor_entries(row_fps), contents)
+    if hits.height == 0:
+        return pl.DataFrame(schema=_EMPTY)
+    hit_rows = row_fps.filter(pl.col(ROW).is_in(hits[ROW].unique().implode()))
+    graded = grade(hits, hit_rows, contents.records)
+    ids = pl.lit("#") + (pl.col(REC).cast(pl.Int64) + 1).cast(pl.String)
     return (
         graded.with_columns(ids.alias("record_id"))
         .select(ROW, "record_id", *MATCH_LISTS, "strength")

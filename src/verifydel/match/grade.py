@@ -24,9 +24,15 @@ _ROW_HAS = "__row_has_"
 _REC_HAS = "__rec_has_"
 
 
+def _listed(field: str, fps: pl.Series) -> bool:
+    """Is ``field`` held as a list of fingerprints (a multi-valued field; in the attestation
+    tier every field but the address: one tag per anchor)?"""
+    return field in MULTI_VALUED or isinstance(fps.dtype, pl.List)
+
+
 def _agreement(field: str, ours: pl.Series, theirs: pl.Series) -> pl.Series:
-    """Row-wise: do both sides hold the same fingerprint for ``field``?"""
-    if field in MULTI_VALUED:
+    """Row-wise: do both sides hold the same fingerprint for ``field`` (lists: a common one)?"""
+    if _listed(field, ours):
         both = pl.DataFrame({"a": ours, "b": theirs})
         return both.select(pl.col("a").list.set_intersection(pl.col("b")).list.len().fill_null(0) > 0).to_series()
     return (ours == theirs).fill_null(False)
@@ -34,7 +40,7 @@ def _agreement(field: str, ours: pl.Series, theirs: pl.Series) -> pl.Series:
 
 def _present(field: str, fps: pl.Series) -> pl.Series:
     """Row-wise: does this side hold a value for ``field``?"""
-    if field in MULTI_VALUED:
+    if _listed(field, fps):
         return (fps.list.len() > 0).fill_null(False)
     return fps.is_not_null()
 

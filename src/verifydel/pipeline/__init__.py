@@ -11,15 +11,18 @@ of a source, a container or a reader ends as that source's coverage entry
 only a ``UsageError`` (wrong options, or a command refusing what it read) stops it.
 """
 
+from verifydel.pipeline.batches import BatchWork, consume_table
 from verifydel.pipeline.columns import ChosenColumns, choose_columns, numbered_batches
 from verifydel.pipeline.reader import Consume, Observer, Outcome, read, read_unit, top_units
 
 __all__ = [
+    "BatchWork",
     "ChosenColumns",
     "Consume",
     "Observer",
     "Outcome",
     "choose_columns",
+    "consume_table",
     "numbered_batches",
     "read",
     "read_unit",

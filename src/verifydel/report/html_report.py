@@ -223,6 +223,10 @@ def _pack(report: Report) -> str:
     ]
     if pack.format:
         items.append(("形式", esc(pack.format)))
+    if pack.tier != "full":
+        items.append(
+            ("段階 (tier)", f"{esc(pack.tier)} (照合値は規制当局が盲検で評価: 事業者は漏えいデータを保持しない)")
+        )
     if pack.id_column_personal:
         items.append(("レコード ID", "個人情報を含む (--allow-personal-id)"))
     return f'<section id="pack"><h2>照合パック (pack)</h2>{_definition_list(items)}</section>'

@@ -89,6 +89,7 @@ def report_document(report: Report) -> dict[str, Any]:
             "normalisation": report.pack.normalisation,
             "key_id": report.pack.key_id,
             **({"id_column_personal": True} if report.pack.id_column_personal else {}),
+            **({"format": report.pack.format, "tier": report.pack.tier} if report.pack.tier != "full" else {}),
         },
         "run": {
             "command": list(run.command),

@@ -54,6 +54,9 @@ class PackSummary:
     #: The public id of the key the pack was sealed with (the pack header's ``key_check``:
     #: the id ``keygen`` prints and ``info`` shows).
     key_id: str = ""
+    #: ``full`` (a scan with the pack and its key) or ``attestation`` (``attest finish``:
+    #: the broker's values evaluated blind by the regulator; the pack is the .vdattest).
+    tier: str = "full"
 
 
 #: What the scan gates on (``--fail-on``): exit 3 on any match, or on a strong one only.

@@ -237,6 +237,7 @@ def sarif_document(report: Report) -> dict[str, Any]:
                         "normalisation": pack.normalisation,
                         "key_id": pack.key_id,
                         **({"id_column_personal": True} if pack.id_column_personal else {}),
+                        **({"format": pack.format, "tier": pack.tier} if pack.tier != "full" else {}),
                     },
                     "summary": {key: int(summary.get(key, 0)) for key in SUMMARY_KEYS},
                 },

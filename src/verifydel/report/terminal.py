@@ -172,6 +172,8 @@ def _run_line(report: Report) -> Text:
     ]
     if run.operator or run.case:
         parts.append(Text.assemble(" · operator ", _text(run.operator or "-"), " · case ", _text(run.case or "-")))
+    if report.pack.tier != "full":
+        parts.append(Text.assemble(" · tier ", _text(report.pack.tier, "bold")))
     if report.signer:
         parts.append(Text.assemble(" · signed by key ", _text(report.signer.key_id, "bold")))
     return Text.assemble(*parts)
