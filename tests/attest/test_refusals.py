@@ -223,3 +223,17 @@ def test_a_signed_answer_with_an_invalid_point_is_refused(demo_round, tmp_path: 
         write_answer(tmp_path / "a.vdans", evaluated, req, key, case=None)
         code, output = _finish_cli(tmp_path)
         assert code == ExitCode.CANNOT_START and "holds 1 invalid point(s)" in output
+
+
+def test_a_request_over_sources_not_read_completely_says_so(tmp_path: Path) -> None:
+    """Nothing silently skipped: a source that could not be read is named, with what it means."""
+    runner = CliRunner()
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        res = runner.invoke(main, ["attest", "request", "no-such-folder", "--out", "q.vdreq"])
+    finally:
+        os.chdir(old)
+    assert res.exit_code == 0, res.output
+    assert "warning: no-such-folder (failed)" in res.output
+    assert "will not confirm deletion" in res.output

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from verifydel.cli.safe_text import terminal_safe
 from verifydel.cli.app import given_args, handle_errors, main, stderr_console
 from verifydel.cli.interrupts import interruptible
 from verifydel.cli.options import (
@@ -104,6 +105,18 @@ def request(
     )
     click.echo(f"wrote state {result.state_path} (mode 0600): keep it, `verifydel attest finish` needs it")
     click.echo(f"send {result.path.name} to the regulator; it answers with `verifydel attest answer {result.path.name} ...`")
+    for source in result.sources:  # nothing silently skipped: the finish report will list these as gaps
+        if source.status != "scanned":
+            click.echo(
+                terminal_safe(f"warning: {source.path} ({source.status}): {source.error or 'not read completely'}"),
+                err=True,
+            )
+    if gaps:
+        click.echo(
+            "warning: the report `attest finish` writes will not confirm deletion (exit 4 at best) "
+            "until every source is read completely",
+            err=True,
+        )
 
 
 @attest.command("answer")
