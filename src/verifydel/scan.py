@@ -14,21 +14,15 @@ sources already in the journal are not read again (``scan --resume``).
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Mapping, Sequence
 from typing import Protocol
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
 from verifydel import __version__
-from verifydel.core.limits import Limits
-from verifydel.core.options import ReadOptions
-from verifydel.core.stop import (
-    StopRequest,
-)
 from verifydel.core.table import Table
 from verifydel.core.unit import Unit
 from verifydel.fingerprint.hashing import COMBINATION_CODE
@@ -39,6 +33,7 @@ from verifydel.match.index import prepare as prepare_lookup
 from verifydel.match.window import corroborate
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW
+from verifydel.pipeline.sweep import SweepOptions
 from verifydel.pipeline import Observer, Outcome, consume_table, read
 from verifydel.report.model import MATCH_SCHEMA, OPTIONAL_MATCH_SCHEMA, PackSummary, Report
 
@@ -88,18 +83,8 @@ def load_pack(path: Path, secret: Secret) -> LoadedPack:
 
 
 @dataclass
-class ScanOptions:
-    mapping: Mapping[str, Sequence[str]] | None = None
-    encoding: str | None = None
-    jobs: int = 1  # sources scanned in parallel
-    threads: int = field(default_factory=lambda: os.cpu_count() or 1)  # batches matched in parallel
+class ScanOptions(SweepOptions):
     show_values: bool = False
-    limits: Limits = field(default_factory=Limits)
-    tables: Sequence[str] | None = None  # database tables to scan (default: every one)
-    password: str | None = field(default=None, repr=False)  # opens encrypted archive members
-    follow_symlinks: bool = False  # folder walks follow links out of the folder given
-    #: Set to stop the scan early (SIGINT/SIGTERM): what was read is reported, the rest interrupted.
-    stop: StopRequest | None = field(default=None, compare=False)
 
     def identity(self) -> dict[str, object]:
         """What these options make of the same sources (JSON-able; the password included:
@@ -112,18 +97,6 @@ class ScanOptions:
             "password": self.password,
             "follow_symlinks": self.follow_symlinks,
         }
-
-    def reading(self) -> ReadOptions:
-        """What the reader needs of these options."""
-        return ReadOptions(
-            limits=self.limits,
-            password=self.password,
-            encoding=self.encoding,
-            mapping=self.mapping,
-            tables=self.tables,
-            follow_symlinks=self.follow_symlinks,
-            stop=self.stop,
-        )
 
 
 def _match_batch(

@@ -11,10 +11,9 @@ their number and nothing else.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -24,8 +23,6 @@ import polars as pl
 
 from verifydel.attest.files import source_to_json, state_path_for, write_request, write_state
 from verifydel.core.coverage import SourceResult
-from verifydel.core.limits import Limits
-from verifydel.core.options import ReadOptions
 from verifydel.core.table import Table
 from verifydel.core.unit import Unit
 from verifydel.errors import UsageError
@@ -35,6 +32,7 @@ from verifydel.fingerprint.attest_file import refuse_existing_output
 from verifydel.fingerprint.attest_tags import ANCHORS, oprf_input
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW, normalise_batch
+from verifydel.pipeline.sweep import SweepOptions
 from verifydel.pipeline import Observer, Outcome, consume_table, read
 from verifydel.report.model import OPTIONAL_MATCH_SCHEMA
 
@@ -51,27 +49,9 @@ SLICE: Final = 1 << 20
 
 
 @dataclass
-class RequestOptions:
-    mapping: Mapping[str, Sequence[str]] | None = None
-    encoding: str | None = None
-    jobs: int = 1
-    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
-    limits: Limits = field(default_factory=Limits)
-    tables: Sequence[str] | None = None
-    password: str | None = field(default=None, repr=False)
-    follow_symlinks: bool = False
+class RequestOptions(SweepOptions):
     case: str | None = None
     operator: str | None = None
-
-    def reading(self) -> ReadOptions:
-        return ReadOptions(
-            limits=self.limits,
-            password=self.password,
-            encoding=self.encoding,
-            mapping=self.mapping,
-            tables=self.tables,
-            follow_symlinks=self.follow_symlinks,
-        )
 
 
 @dataclass
