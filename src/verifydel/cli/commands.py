@@ -156,23 +156,12 @@ def info(pack: Path, as_json: bool) -> None:
     """Show a pack's public metadata (no key needed; never shows fingerprints).
 
     Also an attestation pack's (.vdattest): its header, once its signature checks out."""
-    from verifydel.cli.safe_text import json_for_terminal, terminal_safe
     from verifydel.fingerprint.attest_file import is_attestation_pack, read_attestation_pack
     from verifydel.fingerprint.pack import read_header_and_sha256
 
     if is_attestation_pack(pack):  # a .vdattest: its header, its signature checked
         attestation = read_attestation_pack(pack)
-        shown = {"file": str(pack), "sha256": attestation.sha256, "signature": "valid", **attestation.header}
-        if as_json:
-            click.echo(json_for_terminal(shown))
-            return
-        for k, v in shown.items():
-            if k == "inputs":
-                click.echo("inputs:")
-                for item in v:
-                    click.echo(terminal_safe(f"  {item.get('name')}  {item.get('bytes', '?')} bytes  sha256 {item.get('sha256', '-')}"))
-            else:
-                click.echo(terminal_safe(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"))
+        _show_metadata({"file": str(pack), "sha256": attestation.sha256, "signature": "valid", **attestation.header}, as_json)
         return
     header, sha256 = read_header_and_sha256(pack)
     meta = {
@@ -191,7 +180,14 @@ def info(pack: Path, as_json: bool) -> None:
         "key_check": header.key_check,
         "inputs": header.inputs,
     }
-    # The header is read without the key: any string in it may be forged, escape codes included.
+    _show_metadata(meta, as_json)
+
+
+def _show_metadata(meta: dict[str, Any], as_json: bool) -> None:
+    """A pack's header, as JSON or one line a key. It is read without the key: any string in
+    it may be forged, escape codes included, so every one is made safe for the terminal."""
+    from verifydel.cli.safe_text import json_for_terminal, terminal_safe
+
     if as_json:
         click.echo(json_for_terminal(meta))
         return
@@ -199,10 +195,9 @@ def info(pack: Path, as_json: bool) -> None:
         if k == "inputs":
             click.echo("inputs:")
             for item in v:
-                name = terminal_safe(item["name"])
-                click.echo(f"  {name}  {item.get('bytes', '?')} bytes  sha256 {terminal_safe(item['sha256'])}")
+                click.echo(terminal_safe(f"  {item.get('name')}  {item.get('bytes', '?')} bytes  sha256 {item.get('sha256', '-')}"))
         else:
-            click.echo(terminal_safe(f"{k}: {', '.join(v) if isinstance(v, list) else v}"))
+            click.echo(terminal_safe(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"))
 
 
 @main.command()
