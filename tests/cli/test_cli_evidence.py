@@ -240,3 +240,11 @@ def test_media_takes_several_paths_after_one_flag(signed: Path, runner: CliRunne
     assert code == 2 and "other.csv is not in the report's manifest" in out
     code, out = _verify(runner, "r.json", "other.json")
     assert code == 2 and "give one report" in out
+
+
+def test_a_medium_no_source_comes_from_fails(signed: Path, runner: CliRunner) -> None:
+    document = json.loads(Path("r.json").read_text(encoding="utf-8"))
+    document["media"].append({"path": "b.cs", "bytes": 1, "sha256": "0" * 64})  # a prefix, not a source
+    _resign(Path("r.json"), document, SigningKey(Ed25519PrivateKey.generate()))
+    code, out = _verify(runner, "r.json")
+    assert code == 2 and "the manifest names 'b.cs', which no source entry comes from" in out

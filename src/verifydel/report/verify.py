@@ -141,9 +141,21 @@ def _check_consistency(document: dict[str, Any], path: Path) -> None:
                 f"{path}: verdict {document.get('verdict')!r} (exit {document.get('exit_code')}) "
                 f"does not follow from its matches and coverage ({verdict}, exit {code})"
             )
+    # A medium is a listed source, or the file a listed entry was read from (``FILE!/...``):
+    # every prefix before a "!/" of every source path, once (not media × sources comparisons).
+    read_from = listed | {p[:i] for p in listed for i in _member_cuts(p)}
     for medium in document.get("media") or []:
-        if not any(p == medium.get("path") or p.startswith(f"{medium.get('path')}!/") for p in listed):
+        if medium.get("path") not in read_from:
             raise InvalidReportError(f"{path}: the manifest names {medium.get('path')!r}, which no source entry comes from")
+
+
+def _member_cuts(path: str) -> list[int]:
+    """Where ``path`` has a "!/" (an archive member's or a sheet's separator)."""
+    cuts, at = [], path.find("!/")
+    while at != -1:
+        cuts.append(at)
+        at = path.find("!/", at + 2)
+    return cuts
 
 
 def _files_under(paths: Iterable[str]) -> Iterable[Unit]:
