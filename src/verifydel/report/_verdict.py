@@ -6,7 +6,9 @@ survives (whatever else happened), else NOT CONFIRMED if any source has gaps, el
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 
 from verifydel.exitcodes import ExitCode
 from verifydel.report.model import Report
@@ -72,15 +74,28 @@ def verdict_of(report: Report) -> Verdict:
     )
 
 
-def local_time(utc_iso: str, utc_offset: str) -> str:
-    """An ISO-8601 UTC time shown in the inspector's zone (``+09:00``), as YYYY-MM-DD HH:MM:SS."""
-    from datetime import datetime, timedelta, timezone
+_UTC_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
 
+
+def zone_of(utc_offset: str) -> timezone | None:
+    """``+09:00`` (or ``+0900``) as a time zone; None if it is not of that form."""
+    found = _UTC_OFFSET.fullmatch(utc_offset)
+    if found is None or int(found[2]) > 23 or int(found[3]) > 59:
+        return None
+    delta = timedelta(hours=int(found[2]), minutes=int(found[3]))
+    return timezone(-delta if found[1] == "-" else delta)
+
+
+def local_time(utc_iso: str, utc_offset: str) -> str:
+    """An ISO-8601 UTC time shown in the inspector's zone (``+09:00``), as YYYY-MM-DD HH:MM:SS;
+    as given when either cannot be read."""
+    zone = zone_of(utc_offset)
     try:
         moment = datetime.fromisoformat(utc_iso)
-        sign = -1 if utc_offset.startswith("-") else 1
-        hours, _, minutes = utc_offset.lstrip("+-").partition(":")
-        zone = timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))
     except ValueError:
         return utc_iso
+    if zone is None:
+        return utc_iso
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")

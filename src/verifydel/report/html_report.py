@@ -17,7 +17,7 @@ import json
 import os
 import re
 import shlex
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import polars as pl
 
@@ -26,7 +26,7 @@ from verifydel.report._html_assets import CONTENT_SECURITY_POLICY, EARLY_SCRIPT,
 from verifydel.report._html_records import MAX_LOCATIONS_PER_RECORD, legend, records_table
 from verifydel.report._html_text import STATUS_JA, esc, field_ja, num
 from verifydel.report._matches import canonical_fields, per_source_counts
-from verifydel.report._verdict import Verdict, verdict_of
+from verifydel.report._verdict import Verdict, verdict_of, zone_of
 from verifydel.report.model import REPORT_FORMAT, Report, SourceResult
 
 __all__ = ["MAX_LOCATIONS_PER_RECORD", "render_html", "write_html"]
@@ -40,18 +40,6 @@ def _definition_list(items: list[tuple[str, str]]) -> str:
     return f"<dl>{rows}</dl>"
 
 
-_UTC_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
-
-
-def _offset(utc_offset: str) -> timezone | None:
-    """``+09:00`` (or ``+0900``) as a time zone; None if it is not of that form."""
-    found = _UTC_OFFSET.fullmatch(utc_offset)
-    if found is None or int(found[2]) > 23 or int(found[3]) > 59:
-        return None
-    delta = timedelta(hours=int(found[2]), minutes=int(found[3]))
-    return timezone(-delta if found[1] == "-" else delta)
-
-
 def _when(iso: str, report: Report) -> str:
     """An ISO time as UTC and, when the run recorded one, the inspector's local time."""
     try:
@@ -61,7 +49,7 @@ def _when(iso: str, report: Report) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     shown = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    zone = _offset(report.run.utc_offset)
+    zone = zone_of(report.run.utc_offset)
     if zone is not None:
         local = moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
         name = f"{report.run.time_zone} " if report.run.time_zone else ""
