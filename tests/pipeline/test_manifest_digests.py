@@ -70,3 +70,10 @@ def test_row_digest_depends_on_rows_and_order_not_on_batching() -> None:
     other = RowDigest()
     other.update(frame.reverse())
     assert other.hexdigest() != whole.hexdigest()
+
+
+def test_a_fifo_in_a_files_place_is_not_waited_for(tmp_path: Path) -> None:
+    """A hostile broker swaps a listed file for a FIFO: the digest says so, it never blocks."""
+    os.mkfifo(tmp_path / "f.csv")
+    with pytest.raises(DigestError, match="no longer a regular file"):
+        FileDigest(tmp_path / "f.csv").result()

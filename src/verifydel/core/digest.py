@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 from pathlib import Path
 from typing import Final
@@ -26,6 +27,7 @@ import polars as pl
 #: The algorithm every digest in the report uses (named in the report beside each digest).
 ALGORITHM: Final = "sha256"
 _CHUNK: Final = 1 << 20
+_OPEN_FLAGS: Final = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -49,8 +51,16 @@ class FileDigest:
 
     def _run(self) -> None:
         try:
-            with open(self._path, "rb", buffering=0) as handle:
-                before = _identity(os.fstat(handle.fileno()))
+            # Never blocks on what is not a regular file (a FIFO put in the file's place
+            # after it was listed): opened non-blocking, checked on the descriptor.
+            fd = os.open(self._path, _OPEN_FLAGS)
+            with open(fd, "rb", buffering=0) as handle:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
+                    self._error = "not hashed: it is no longer a regular file (replaced while it was scanned)"
+                    return
+                os.set_blocking(fd, True)
+                before = _identity(st)
                 digest = hashlib.sha256()
                 size = 0
                 buffer = bytearray(_CHUNK)
