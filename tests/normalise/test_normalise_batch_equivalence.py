@@ -310,7 +310,7 @@ def test_demo_data() -> None:
 def test_field_order_and_schema_are_the_reference_ones() -> None:
     frame = _strings({"TEL": ["090-1234-5678"] * 3000, "氏名": ["山田 太郎"] * 3000})
     out = normalise_batch(frame, {"phone": ["TEL"], "name": ["氏名"]})
-    assert out.columns == ["_row", *fields.FIELDS]
+    assert out.columns == ["_row", *fields.FIELDS, "address_prefecture"]
     assert (
         out.schema == normalise_batch_reference(frame, {"phone": ["TEL"], "name": ["氏名"]}).schema
     )

@@ -1,8 +1,7 @@
 """The facts the fast batch paths rest on, each on its own, and their caches.
 
-_address_parts.py and _phone_fast.py list the facts that make them equal to
-the reference; here each is checked where it can be: exhaustively over short
-strings of the characters the regexes read, and by hypothesis beyond.
+_phone_fast.py lists the facts that make it equal to the reference; here each
+is checked where it can be. The address's parts are tested in test_address_parse.py.
 """
 
 from __future__ import annotations
@@ -13,37 +12,14 @@ import unicodedata
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from normalise_testkit import PROPERTY_SETTINGS, realistic_address
+from normalise_testkit import PROPERTY_SETTINGS
 
 from verifydel.normalise import _distinct
-from verifydel.normalise._address_parts import (
-    END_OPEN_REGEX,
-    NUMBER_END_REGEX,
-    START_CLOSED_AFTER_NUMBER_REGEX,
-    START_CLOSED_REGEX,
-    _outside,
-    normalise_address_parts,
-)
 from verifydel.normalise._cache import ValueCache
 from verifydel.normalise._phone_fast import WIDE_TO_ASCII, normalise_phones
-from verifydel.normalise._text import join_parts, nfkc_only
-from verifydel.normalise.address import (
-    BLOCK_RUN_AFTER_NUMBER_SPACE,
-    BLOCK_RUN_AFTER_SPACE,
-    BLOCK_RUN_ALPHABET,
-    BLOCK_RUN_REGEX,
-    PREFECTURES,
-    address_characters,
-    address_table,
-    cut_block_run,
-    normalise_address,
-    prefix_alphabet,
-    prefix_lead_regex,
-    prefix_regex,
-    strip_prefix,
-)
+from verifydel.normalise._text import nfkc_only
 from verifydel.normalise.phone import (
     PHONE_CUT_REGEX,
     PHONE_NATIONAL_NUMBER,
@@ -63,145 +39,6 @@ def _strings(alphabet: list[str], longest: int) -> list[str]:
 
 
 # --- fact 1: the literal pass is context-free across a space ----------------------
-def test_no_address_pattern_but_the_space_itself_holds_a_space() -> None:
-    mapping = address_table().mapping
-    assert mapping[" "] == " "
-    assert [k for k in mapping if " " in k and k != " "] == []
-
-
-@PROPERTY_SETTINGS
-@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12)), min_size=20, max_size=50))
-def test_literal_pass_of_joined_parts_is_the_parts_passes_joined(
-    pairs: list[tuple[str, str]],
-) -> None:
-    joined = _column([a + " " + b for a, b in pairs], address_characters)
-    left = _column([a for a, _ in pairs], address_characters)
-    right = _column([b for _, b in pairs], address_characters)
-    assert joined == [f"{a} {b}" for a, b in zip(left, right, strict=True)]
-
-
-# --- fact 2: where the prefix ends ----------------------------------------------
-def test_prefix_alphabet_and_leads_cover_the_prefix_regex() -> None:
-    regex = prefix_regex()
-    literal = {c for c in regex if ord(c) > 127 or c in " \x02"}
-    assert literal <= prefix_alphabet()
-    assert set("0123456789-") <= prefix_alphabet()
-    for name in PREFECTURES:
-        folded = address_table().apply_to_text(name)
-        assert _column([folded + "市"], lambda v: v.str.contains(prefix_lead_regex())) == [True]
-
-
-PREFIX_TOKENS = ["〒", "100-0001", "1000001", "123", " ", "日本", "日本国", "国", "東京都", "東京",
-                 "3重県", "1\x02000葉県", "大阪府", "大阪市", "x", "-", "都"]  # fmt: skip
-
-
-def test_prefix_of_two_parts_is_the_prefix_of_the_first_and_its_space() -> None:
-    words = _strings(PREFIX_TOKENS, 2)
-    firsts, seconds = words, words
-    pairs = pl.DataFrame(
-        {"w": [w for w in firsts for _ in seconds], "v": [v for _ in firsts for v in seconds]}
-    ).with_columns(
-        pl.col("w").str.contains(_outside(prefix_alphabet())).alias("not_prefix"),
-        (pl.col("v").str.contains("^[^ ]") & ~pl.col("v").str.contains(prefix_lead_regex())).alias(
-            "no_lead"
-        ),
-    )
-    safe = pairs.filter(pl.col("not_prefix") | pl.col("no_lead"))
-    assert safe.height > 10_000
-    out = safe.select(
-        strip_prefix(pl.col("w") + " " + pl.col("v")).alias("whole"),
-        (strip_prefix(pl.col("w") + " ") + pl.col("v")).alias("parts"),
-    )
-    assert out.filter(pl.col("whole") != pl.col("parts")).height == 0
-
-
-# --- facts 4 and 5: where the block run is -----------------------------------------
-BLOCK_SYMBOLS = ["1", "23", " ", "丁", "目", "番", "地", "の", "号", "-", "ー", "x"]
-
-
-def test_block_run_alphabet_is_the_pattern_s() -> None:
-    assert {c for c in BLOCK_RUN_REGEX if ord(c) > 127} == {
-        c for c in BLOCK_RUN_ALPHABET if ord(c) > 127
-    }
-    assert {c for c in BLOCK_RUN_ALPHABET if ord(c) < 128} == set("0123456789 -")
-    assert BLOCK_RUN_AFTER_SPACE <= BLOCK_RUN_ALPHABET
-    assert BLOCK_RUN_ALPHABET - BLOCK_RUN_AFTER_SPACE == set("目地")
-    assert BLOCK_RUN_AFTER_SPACE - BLOCK_RUN_AFTER_NUMBER_SPACE == set("0123456789")
-
-
-def test_a_part_cuts_alike_at_the_end_and_before_the_separator() -> None:
-    words = _strings(BLOCK_SYMBOLS, 5)
-    out = _column(words, cut_block_run)
-    spaced = _column([w + " " for w in words], cut_block_run)
-    assert [w for w, a, b in zip(words, out, spaced, strict=True) if a != b] == []
-
-
-def test_a_block_run_never_crosses_a_closed_boundary() -> None:
-    words = _strings(BLOCK_SYMBOLS, 3)
-    w, v = pl.col("w"), pl.col("v")
-    pairs = pl.DataFrame(
-        {"w": [a for a in words for _ in words], "v": [b for _ in words for b in words]}
-    ).filter(
-        ~w.str.contains(END_OPEN_REGEX)
-        | v.str.contains(START_CLOSED_REGEX)
-        | (w.str.contains(NUMBER_END_REGEX) & v.str.contains(START_CLOSED_AFTER_NUMBER_REGEX))
-    )
-    assert pairs.height > 200_000
-    out = pairs.select(
-        cut_block_run(w + " " + v).alias("whole"),
-        w.str.contains(BLOCK_RUN_REGEX).alias("w_has"),
-        cut_block_run(w).alias("w_cut"),
-        (w.str.replace_all(" ", "", literal=True) + cut_block_run(v)).alias("w_then_v"),
-    )
-    expected = pl.when(pl.col("w_has")).then(pl.col("w_cut")).otherwise(pl.col("w_then_v"))
-    assert out.filter(pl.col("whole") != expected).height == 0
-
-
-def test_the_boundary_rules_are_not_vacuous() -> None:
-    """Each rule closes boundaries the others do not (a town ending in 6 before "4-32-37")."""
-    frame = pl.DataFrame(
-        {"w": ["前弥6", "丸の内jpタワー", "3丁目", "6"], "v": ["4-32-37", "1-2", "x", "丁目"]}
-    )
-    flags = frame.select(
-        (~pl.col("w").str.contains(END_OPEN_REGEX)).alias("end_closed"),
-        pl.col("v").str.contains(START_CLOSED_REGEX).alias("start_closed"),
-        (
-            pl.col("w").str.contains(NUMBER_END_REGEX)
-            & pl.col("v").str.contains(START_CLOSED_AFTER_NUMBER_REGEX)
-        ).alias("after_number"),
-    )
-    assert flags.rows() == [
-        (False, False, True),
-        (True, False, False),
-        (False, True, False),
-        (False, False, False),
-    ]
-
-
-# --- the whole address path, on its own ----------------------------------------------
-def _reference_parts(rows: list[tuple[str | None, ...]]) -> list[str | None]:
-    width = len(rows[0])
-    frame = pl.DataFrame({f"c{i}": [r[i] for r in rows] for i in range(width)},
-                         schema={f"c{i}": pl.String for i in range(width)})  # fmt: skip
-    return (
-        frame.select(normalise_address(join_parts([pl.col(c) for c in frame.columns])))
-        .to_series()
-        .to_list()
-    )
-
-
-@settings(PROPERTY_SETTINGS, max_examples=max(10, (PROPERTY_SETTINGS.max_examples or 50) // 2))
-@given(st.lists(realistic_address(), min_size=1, max_size=20), st.randoms(use_true_random=False))
-def test_address_parts_cut_anywhere(addresses: list[str], rnd) -> None:  # type: ignore[no-untyped-def]
-    rows = []
-    for text in addresses:
-        cuts = sorted(rnd.randint(0, len(text)) for _ in range(2))
-        rows.append((text[: cuts[0]], text[cuts[0] : cuts[1]] or None, text[cuts[1] :]))
-    parts = [pl.Series([r[i] for r in rows], dtype=pl.String) for i in range(3)]
-    assert normalise_address_parts(parts).to_list() == _reference_parts(rows)
-
-
-# --- the phone's facts ---------------------------------------------------------------
 def test_ascii_is_its_own_nfkc_form_in_the_table() -> None:
     assert [k for k in nfkc_only().mapping if k.isascii()] == []
 

@@ -23,7 +23,7 @@ from verifydel.normalise.name_kana import normalise_name_kana
 from verifydel.normalise.phone import normalise_phone
 from verifydel.normalise.postal import normalise_postal
 
-NORMALISATION_VERSION: Final[str] = "jp-1"
+NORMALISATION_VERSION: Final[str] = "jp-2"
 
 #: Field -> normaliser of one (already joined) value expression. Ordered as
 #: verifydel.fields.FIELDS.

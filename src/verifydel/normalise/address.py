@@ -1,190 +1,274 @@
-"""Address: the canonical form keeps the place up to its block numbers.
+"""Address: parse first, then normalise; the key keeps the place up to its block numbers.
 
-The canonical form of ``東京都三鷹市下連雀三丁目二十番十二号 ビル101`` is
-``3鷹市下連雀3-20-12``:
+The key of ``東京都三鷹市下連雀三丁目二十番十二号 ビル101`` is ``3鷹市下連雀3-20-12``,
+and its stated prefecture (``東京都``) is kept beside it: two addresses *agree* when
+their keys are equal and, if both state a prefecture, the prefectures are the same
+(``addresses_agree``; the matcher applies the same rule to fingerprints).
 
-1. NFKC (as a table, in the same pass as step 2: see ``_text``).
-2. In the same literal pass (Aho-Corasick): variant kanji folded (the name table),
-   kanji numerals to arabic *everywhere* (三鷹 becomes 3鷹: harmless because
-   both sides do the same, and it makes 北一条 agree with 北1条), ヶ/ケ/が/ヵ
-   to ヶ, ノ to の, 大字 and 字 dropped, dashes that are never letters to "-",
-   Latin letters lower-cased.
-   Every whitespace character becomes a space, kept for now: after a number
-   it means "the number ends here" (番地 1-2-3, then a space, then 405).
-3. One anchored regex: a leading 〒/postal code, 日本/日本国 and prefecture
-   name (one of the 47) dropped; one regex resolves kanji thousands
-   (``_numerals``).
-4. One regex pass: the first run of block numbers, written with 丁目/番地/番/
-   丁/号/の or dashes (ー too), becomes "1-2-3" and everything after it (the
-   building, the room, a 4th number) is dropped. A run qualifies when it has
-   at least two numbers, or one number followed by 丁目/番地/番/丁/号, a dash,
-   whitespace or the end: 3鷹 (3 then 鷹) or 8丁堀 (丁 then 堀) never does.
-5. Spaces and trailing "-" dropped; empty or placeholder values become null.
+A value is read in two parts, cut on the raw text (docs/normalisation.md, "address"):
 
-An address with no qualifying run (青木123コーポ, the number glued to a
-building name) keeps its whole text, normalised.
+1. Leads dropped: 〒, 郵便番号:, a postal code, 日本/日本国, any number of them.
+2. The *head* is the text before the first arabic digit (ASCII or full width); the
+   *tail* is the rest, cut at the first space that a character which can be no part
+   of a block number follows (the building and the room: always dropped).
+3. The head: NFKC and the address's characters in one literal pass (variant kanji,
+   place-name variants, kanji numerals but in the gazetteer's numbered town names
+   (一番町, 十日町), 壱弐参, ヶ/ケ/が/ヵ, の/ノ/之, county forms to their municipality
+   (北佐久郡軽井沢町 → 軽井沢町), dashes, 大字 dropped, 字 marked); ガ/か before a kanji
+   to ヶ; kanji thousands; the prefecture read off and removed; Kyoto's street
+   notation dropped before a known town (``_address_place``); a 小字 (字 + name)
+   dropped. Where the head holds block numbers itself (三丁目 in kanji), they are
+   *pending*: read with the tail.
+4. The tail: 一 typed as a dash between digits to "-", the same literal pass; then the
+   first block run of pending + tail is written canonically (``_address_rules``:
+   1-2-3, Sapporo's 3条西6, a lot letter or direction kept: 14-イ22, 8-南2-24), the
+   text before it kept, everything after it dropped.
+5. Key = place + tail; spaces and a trailing "-" dropped; no letter or number: null.
+
+Each part is a pure function of its raw text: ``parse_addresses`` computes each
+distinct head and tail once (kept across batches) and assembles rows from them.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from functools import cache
 from typing import Final
 
 import polars as pl
 
 from verifydel.normalise import _text
-from verifydel.normalise._numerals import THOUSANDS_MARK, THOUSANDS_REGEX, kanji_numeral_table
-from verifydel.normalise._variant_kanji import VARIANT_KANJI
-
-#: The 47 prefectures (都道府県), as written in full.
-PREFECTURES: Final[tuple[str, ...]] = (
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県",
-    "茨城県", "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県",
-    "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県",
-    "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県",
-    "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県",
-    "徳島県", "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県",
-    "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
-)  # fmt: skip
-
-#: Place names whose kanji numeral + 番 is part of the name, not a block
-#: number: kept verbatim by the literal pass (the longest match wins).
-PROTECTED_PLACE_NAMES: Final[tuple[str, ...]] = ("麻布十番",)
-
-#: ヶ and the characters written in its place (ひばりが丘, 霞ケ関, 鎌ヵ谷).
-SMALL_KE_VARIANTS: Final[str] = "ケがヵ"
-
-
-@cache
-def address_rules() -> dict[str, str]:
-    """The address's own literal rules (applied after NFKC, in the same pass)."""
-    table: dict[str, str] = {}
-    table.update(VARIANT_KANJI)
-    table.update(kanji_numeral_table())
-    table.update({c: "ヶ" for c in SMALL_KE_VARIANTS})
-    table["ノ"] = "の"
-    table.update({"大字": "", "字": ""})
-    table.update({c: " " for c in _text.WHITESPACE_CHARS})
-    table.update({c: " " for c in "、,;"})  # list separators act as spaces
-    table["\x00"] = ""  # step 4 marks the end of the block run with it
-    table[THOUSANDS_MARK] = ""  # the numeral table writes it
-    table.update(_text.removal_table(_text.VARIATION_SELECTORS))
-    table.update(_text.removal_table(_text.COMBINING_KANA_MARKS))
-    table.update(_text.non_letter_dash_table())
-    table.update(_text.ascii_lowercase_table())
-    table.update({name: name for name in PROTECTED_PLACE_NAMES})
-    return table
-
-
-@cache
-def address_table() -> _text.LiteralTable:
-    """Step 1 and 2 in one table."""
-    return _text.LiteralTable.build(_text.with_nfkc(address_rules()))
-
-
-@cache
-def _prefecture_alternation() -> str:
-    """The 47 names as the literal pass leaves them (三重県 is 3重県 by then)."""
-    folded = {address_table().apply_to_text(p) for p in PREFECTURES}
-    return "|".join(re.escape(p) for p in sorted(folded, key=len, reverse=True))
-
-
-_DASH = "[-\u30fc]"
-_POSTAL = rf"[0-9]{{3}}{_DASH}?[0-9]{{4}}"
-
-
-@cache
-def prefix_regex() -> str:
-    """Step 3, removed: at the start, as many of these as there are (so that
-    the rest never starts with one, and normalising twice changes nothing):
-    〒 with or without a code; a code followed by a space, or glued to a
-    prefecture; 日本/日本国 and/or a prefecture."""
-    pref = _prefecture_alternation()
-    country_pref = rf"(?:日本国 *(?:{pref})?|(?:日本 *)?(?:{pref})) *"
-    lead = rf"〒 *(?:{_POSTAL})? *|{_POSTAL} +|{_POSTAL} *{country_pref}|{country_pref}"
-    return rf"^ *(?:{lead})*"
-
-
-@cache
-def prefix_alphabet() -> frozenset[str]:
-    """Every character a path of ``prefix_regex`` can read (tested against the
-    pattern). A value with a character outside it cannot be consumed whole by
-    the prefix, so the prefix of 都道府県 + " " + 市区町村 never reaches past it."""
-    chars = set(" 〒0123456789-\u30fc日本国")
-    for name in PREFECTURES:
-        chars.update(address_table().apply_to_text(name))
-    return frozenset(chars)
-
-
-@cache
-def prefix_lead_regex() -> str:
-    """A lead of ``prefix_regex`` starting at the very start: 〒, a postal code,
-    日本 or a prefecture. Every path of the prefix that reads on after a space
-    reads one of these (or more spaces) next."""
-    return rf"^(?:〒|{_POSTAL}|日本|{_prefecture_alternation()})"
-
-
-#: Separator between two block numbers.
-_SEP = rf" *(?:丁目|番地の?|番|丁|の|{_DASH})(?: *{_DASH})? *"
-#: Step 4, replaced by "${4}${1}-${2}-${3}" + NUL (where the rest is cut):
-#: A: two or three numbers (a fourth, the room, stays in the rest);
-#: B: one number followed by a marker, a dash, a space or the end.
-BLOCK_RUN_REGEX: Final[str] = (
-    rf"([0-9]+){_SEP}([0-9]+)(?:{_SEP}([0-9]+))?"
-    rf"|([0-9]+)(?: *(?:丁目|番地|号|{_DASH})| |(?:番|丁)(?: |号|{_DASH}|$)|$)"
+from verifydel.normalise._address_place import apply_kyoto, literal_table, prefecture_names
+from verifydel.normalise._address_place import full_rules as address_rules
+from verifydel.normalise._address_place import literal_table as address_table
+from verifydel.normalise._address_rules import (
+    ADDRESS_DASHES,
+    BLOCK_FIXUPS,
+    BLOCK_RUN_REGEX,
+    BLOCK_RUN_REPLACEMENT,
+    KANJI_ONE_AS_DASH,
+    KOAZA_MARK,
+    PREFECTURES,
+    RAW_BLOCK_CHARS,
+    SMALL_KE_REGEX,
+    prefix_regex,
 )
+from verifydel.normalise._cache import ValueCache
+from verifydel.normalise._numerals import THOUSANDS_REGEX
+
+__all__ = [
+    "PREFECTURES",
+    "address_keys",
+    "address_prefecture",
+    "address_rules",
+    "address_table",
+    "addresses_agree",
+    "normalise_address",
+    "parse_addresses",
+]
+
+ADDRESS: Final = "address"
+PREFECTURE: Final = "prefecture"
+
+_WS = r"[\s\u3000\u200b\ufeff]"
+#: Every dash a postal code may be written with, before NFKC.
+_RAW_DASHES = "".join(
+    sorted(set("-－ー‑ｰ﹣" + _text.NON_LETTER_DASHES + ADDRESS_DASHES))
+).replace("-", "\\-")
+_RAW_POSTAL = rf"[0-9０-９]{{3}}[{_RAW_DASHES}]?[0-9０-９]{{4}}"
+#: Step 1 on the raw text: leads at the start, any number of them.
+RAW_LEAD_REGEX: Final[str] = (
+    rf"^(?:{_WS}|〒|郵便番号{_WS}*[:：]?|{_RAW_POSTAL}|日本国?(?:{_WS}|〒|郵便|[0-9０-９]))+"
+)
+#: Step 2: where the tail starts, and where it is cut.
+FIRST_DIGIT_REGEX: Final[str] = "[0-9０-９]"
+TAIL_CUT_REGEX: Final[str] = rf"{_WS}+[^{RAW_BLOCK_CHARS}\s\u3000]"
+
+# column names of the parts' tables
+_PLACE, _PENDING, _TEXT = "place", "pending", "text"
 
 
-#: What step 4 writes in place of a block run (NUL: the rest is cut there).
-BLOCK_RUN_REPLACEMENT: Final[str] = "${4}${1}-${2}-${3}\x00"
-
-#: Every character a path of ``BLOCK_RUN_REGEX`` can read (tested against the
-#: pattern). A character outside it stops every match attempt: the fast
-#: batch path (``_address_parts``) relies on this to know where a block run
-#: cannot cross from one address column into the next.
-BLOCK_RUN_ALPHABET: Final[frozenset[str]] = frozenset("0123456789 丁目番地の号-\u30fc")
-#: What a path of ``BLOCK_RUN_REGEX`` can read right after reading a space
-#: (more spaces, a marker, a dash, or the next number; never 目 or 地).
-BLOCK_RUN_AFTER_SPACE: Final[frozenset[str]] = frozenset("0123456789 丁番の号-\u30fc")
-#: ... and right after a number and one or more spaces: more spaces, a marker
-#: or a dash (a number follows a space only after a marker: "3丁目 20").
-BLOCK_RUN_AFTER_NUMBER_SPACE: Final[frozenset[str]] = frozenset(" 丁番の号-\u30fc")
+def _apply(values: pl.Series, *steps) -> pl.Series:  # type: ignore[no-untyped-def]
+    frame = values.to_frame("v")
+    expr = pl.col("v")
+    for step in steps:
+        expr = step(expr)
+    return frame.select(expr.alias(values.name)).to_series()
 
 
-def address_characters(value: pl.Expr) -> pl.Expr:
-    """Steps 1 and 2: the literal pass (NFKC and the address's own characters).
-
-    Context-free across a space: no pattern of the table but " " itself holds
-    a space (tested), so the pass over 都道府県 + " " + 市区町村 is the pass
-    over each part joined with " ". The fast batch path relies on this."""
-    return address_table().apply(value)
+def _characters(value: pl.Expr) -> pl.Expr:
+    value = literal_table().apply(value)
+    value = value.str.replace_all(SMALL_KE_REGEX, "${1}ヶ${2}")
+    return value.str.replace_all(THOUSANDS_REGEX, "${1}")
 
 
-def strip_prefix(text: pl.Expr) -> pl.Expr:
-    """Step 3a: the leading 〒/postal code, 日本/日本国 and prefecture removed."""
-    return text.str.replace(prefix_regex(), "")
+def _drop_koaza(value: pl.Expr) -> pl.Expr:
+    return value.str.replace_all(f"{KOAZA_MARK}[^0-9 {KOAZA_MARK}-]*", "")
 
 
-def resolve_thousands(text: pl.Expr) -> pl.Expr:
-    """Step 3b: kanji thousands resolved (a match never holds a space)."""
-    return text.str.replace_all(THOUSANDS_REGEX, "${1}")
+def _heads(heads: pl.Series) -> pl.DataFrame:
+    """Step 3 for distinct raw heads: prefecture, place (no spaces), pending block text."""
+    text = _apply(heads, _characters)
+    parts = text.to_frame("t").select(
+        pl.col("t").str.extract_groups(prefix_regex(prefecture_names()))
+    ).unnest("t")
+    pref_folded = parts.select(pl.coalesce("1", "2", "3")).to_series()
+    rest = parts.get_column("4")
+    rest = _apply(apply_kyoto(rest), _drop_koaza)
+    # where the head's own block run starts (a head written in kanji numerals)
+    start = rest.to_frame("r").select(
+        pl.col("r").str.find(BLOCK_RUN_REGEX).fill_null(pl.col("r").str.len_bytes())
+    ).to_series()
+    binary = rest.cast(pl.Binary)
+    frame = pl.DataFrame({"b": binary, "s": start})
+    place = frame.select(pl.col("b").bin.head(pl.col("s")).cast(pl.String)).to_series()
+    pending = frame.select(pl.col("b").bin.slice(pl.col("s")).cast(pl.String)).to_series()
+    return pl.DataFrame({
+        PREFECTURE: _canonical_prefecture(pref_folded),
+        _PLACE: place.str.replace_all(" ", "", literal=True),
+        _PENDING: pending,
+    })
 
 
-def cut_block_run(text: pl.Expr) -> pl.Expr:
-    """Step 4 and the space removal of step 5: the first block run written
-    1-2-3, everything after it dropped, spaces dropped (trailing "-" kept)."""
-    text = text.str.replace(BLOCK_RUN_REGEX, BLOCK_RUN_REPLACEMENT)
-    text = text.str.split_exact("\x00", 1).struct.field("field_0")
-    return text.str.replace_all(" ", "", literal=True)
+def _tails(tails: pl.Series) -> pl.DataFrame:
+    """Step 4's first half for distinct raw tails: the tail's text after the literal pass."""
+    def one_as_dash(v: pl.Expr) -> pl.Expr:
+        return v.str.replace_all(KANJI_ONE_AS_DASH, "${1}-${2}").str.replace_all(KANJI_ONE_AS_DASH, "${1}-${2}")
+
+    return pl.DataFrame({_TEXT: _apply(tails, one_as_dash, _characters, _drop_koaza)})
 
 
-def finish_address(text: pl.Expr) -> pl.Expr:
-    """Steps 3 to 5 on the output of ``address_characters``."""
-    text = cut_block_run(resolve_thousands(strip_prefix(text))).str.strip_chars_end("-")
-    return _text.real_value_or_null(text)
+def _blocks(texts: pl.Series) -> pl.Series:
+    """Step 4's second half: the first block run written canonically, the rest dropped,
+    spaces dropped (text before the run kept)."""
+    def cut(v: pl.Expr) -> pl.Expr:
+        v = v.str.replace(BLOCK_RUN_REGEX, BLOCK_RUN_REPLACEMENT)
+        for pattern, replacement in BLOCK_FIXUPS:
+            v = v.str.replace_all(pattern, replacement)
+        v = v.str.split_exact("\x00", 1).struct.field("field_0")
+        return v.str.replace_all(" ", "", literal=True)
+
+    return _apply(texts, cut)
+
+
+def _block_table(texts: pl.Series) -> pl.DataFrame:
+    return pl.DataFrame({"block": _blocks(texts)})
+
+
+@cache
+def _caches() -> tuple[ValueCache, ValueCache, ValueCache]:
+    return (
+        ValueCache(_heads, max_entries=PART_CACHE_ENTRIES),
+        ValueCache(_tails, max_entries=PART_CACHE_ENTRIES),
+        ValueCache(_block_table, max_entries=PART_CACHE_ENTRIES),
+    )
+
+
+#: Distinct heads, tails and tail texts kept across batches, each.
+PART_CACHE_ENTRIES: Final[int] = 300_000
+
+
+def clear_address_caches() -> None:
+    for c in _caches():
+        c.clear()
+
+
+def _split(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Steps 1 and 2 on raw values: (head, cut tail), both null where the value is."""
+    frame = values.to_frame("v").select(pl.col("v").str.replace(RAW_LEAD_REGEX, ""))
+    v = pl.col("v")
+    at = v.str.find(FIRST_DIGIT_REGEX).fill_null(v.str.len_bytes())
+    b = v.cast(pl.Binary)
+    parts = frame.select(
+        b.bin.head(at).cast(pl.String).alias("head"), b.bin.slice(at).cast(pl.String).alias("tail")
+    )
+    t = pl.col("tail")
+    cut = t.str.find(TAIL_CUT_REGEX).fill_null(t.str.len_bytes())
+    tb = t.cast(pl.Binary)
+    parts = parts.select("head", tb.bin.head(cut).cast(pl.String).alias("tail"))
+    return parts.get_column("head"), parts.get_column("tail")
+
+
+def _lookup(cache: ValueCache, values: pl.Series, cached: bool) -> pl.DataFrame:
+    """compute's columns for every value (null rows where the value is null)."""
+    if cached:
+        entry, table = cache.lookup(values)
+        return table[entry]
+    distinct = values.drop_nulls().unique()
+    table = cache._compute(distinct)  # noqa: SLF001 (the same pure function, uncached)
+    index = pl.DataFrame({"v": distinct, "i": pl.int_range(distinct.len(), eager=True, dtype=pl.UInt32)})
+    entry = values.to_frame("v").join(index, on="v", how="left", maintain_order="left").get_column("i")
+    return table[entry]
+
+
+def parse_addresses(values: pl.Series, *, cached: bool = True) -> pl.DataFrame:
+    """Raw address values → DataFrame(address: key or null, prefecture: stated or null).
+
+    Each distinct head and tail is computed once; with ``cached`` (the default) the
+    results are kept across calls. ``cached=False`` gives the same values (tested).
+    """
+    values = values.cast(pl.String)
+    heads_cache, tails_cache, blocks_cache = _caches()
+    head, tail = _split(values)
+    h = _lookup(heads_cache, head, cached)
+    t = _lookup(tails_cache, tail.fill_null(""), cached)
+    text = t.get_column(_TEXT)
+    pending = h.get_column(_PENDING).fill_null("")
+    needs_pending = pending != ""
+    if needs_pending.any():
+        # a head with block numbers of its own (三丁目 in kanji): read them with the tail
+        text = text.zip_with(~needs_pending, pending + text)
+        block = _lookup(blocks_cache, text, cached).get_column("block")
+    else:
+        block = _lookup(blocks_cache, text, cached).get_column("block")
+    key = pl.DataFrame({"p": h.get_column(_PLACE).fill_null(""), "b": block.fill_null("")}).select(
+        _text.real_value_or_null((pl.col("p") + pl.col("b")).str.strip_chars_end("-")).alias(ADDRESS)
+    ).to_series()
+    key = key.zip_with(values.is_not_null(), pl.repeat(None, values.len(), dtype=pl.String, eager=True))
+    pref = h.get_column(PREFECTURE).zip_with(key.is_not_null(), pl.repeat(None, values.len(), dtype=pl.String, eager=True))
+    return pl.DataFrame({ADDRESS: key, PREFECTURE: pref})
+
+
+def _canonical_prefecture(folded: pl.Series) -> pl.Series:
+    names = prefecture_names()
+    mapping = dict(zip(names, PREFECTURES, strict=True))
+    return folded.replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
 def normalise_address(value: pl.Expr) -> pl.Expr:
-    """The canonical address (see the module docstring), or null."""
-    return finish_address(address_characters(value))
+    """The address key (see the module docstring), or null."""
+    return value.map_batches(
+        lambda s: parse_addresses(s, cached=False).get_column(ADDRESS), return_dtype=pl.String, is_elementwise=True
+    )
+
+
+def address_prefecture(value: pl.Expr) -> pl.Expr:
+    """The prefecture the address states (one of ``PREFECTURES``), or null."""
+    return value.map_batches(
+        lambda s: parse_addresses(s, cached=False).get_column(PREFECTURE), return_dtype=pl.String, is_elementwise=True
+    )
+
+
+def _joined(values: Sequence[str | tuple[str | None, ...] | None]) -> pl.Series:
+    out = []
+    for v in values:
+        if isinstance(v, tuple):
+            parts = [p for p in v if p is not None]
+            out.append(" ".join(parts) if parts else None)
+        else:
+            out.append(v)
+    return pl.Series("address", out, dtype=pl.String)
+
+
+def address_keys(values: Sequence[str | tuple[str | None, ...] | None]) -> list[tuple[str | None, str | None]]:
+    """Per value (one 住所 cell, or a tuple of columns joined as a scan joins them):
+    (key, stated prefecture)."""
+    parsed = parse_addresses(_joined(values))
+    return list(zip(parsed[ADDRESS].to_list(), parsed[PREFECTURE].to_list(), strict=True))
+
+
+def addresses_agree(a: str | tuple[str | None, ...], b: str | tuple[str | None, ...]) -> bool:
+    """The matcher's rule on two values: same non-null key, and the same prefecture
+    where both state one."""
+    (ka, pa), (kb, pb) = address_keys([a, b])
+    return ka is not None and ka == kb and (pa is None or pb is None or pa == pb)

@@ -5,8 +5,9 @@
 
 - a field whose values repeat (names, a single address column of a leak...)
   is normalised once per distinct value (``_distinct``);
-- an address in several columns is normalised once per distinct part value
-  (``_address_parts``);
+- the address is split into its head (the place) and its tail (the block
+  numbers), and each distinct head and tail is normalised once
+  (``address.parse_addresses``), in one column or several;
 - both keep what they computed across batches (``_cache``), so that a scan of
   tens of millions of rows works on each name, town and block number once;
 - phone numbers written with digits, "+", brackets, hyphens and spaces, in
@@ -28,12 +29,15 @@ import polars as pl
 
 from verifydel.fields import ADDRESS, FIELDS, MULTI_VALUED, PHONE
 from verifydel.normalise import _distinct, _text
-from verifydel.normalise._address_parts import clear_part_cache, normalise_address_parts
 from verifydel.normalise._distinct import normalise_values
 from verifydel.normalise._phone_fast import normalise_phones
 from verifydel.normalise._registry import NORMALISERS, field_expr
+from verifydel.normalise.address import address_prefecture, clear_address_caches, parse_addresses
 
 ROW = "_row"  # 0-based row number within the batch
+#: Beside the fields: the prefecture the address states (null when it states none).
+#: Two addresses agree only if their prefectures do where both state one.
+ADDRESS_PREFECTURE = "address_prefecture"
 
 #: Batches smaller than this go through the reference select: the fast paths
 #: pay a few fixed milliseconds (automata, joins) that small batches do not win back.
@@ -41,7 +45,8 @@ FAST_MIN_ROWS: Final[int] = 2_000
 
 
 def normalise_batch(batch: pl.DataFrame, columns: Mapping[str, Sequence[str]]) -> pl.DataFrame:
-    """One row per input row: ``_row`` (u32), then every field of ``FIELDS``.
+    """One row per input row: ``_row`` (u32), then every field of ``FIELDS``, then
+    ``address_prefecture``.
 
     Single-valued fields are pl.String (null when absent or unusable); multi-valued
     fields (phone, email) are List[String] of the distinct usable values across
@@ -59,14 +64,20 @@ def normalise_batch(batch: pl.DataFrame, columns: Mapping[str, Sequence[str]]) -
             out[f] = _candidates(f, values, batch.height)
         elif not values:
             out[f] = pl.repeat(None, batch.height, dtype=pl.String, eager=True)
-        elif f == ADDRESS and len(values) > 1:
+        elif f == ADDRESS:
             # the costliest field: on a worker thread while this one does the others
-            out[f] = _worker().submit(normalise_address_parts, values)
+            out[f] = _worker().submit(parse_addresses, _joined(values))
         else:
             out[f] = normalise_values(_joined(values), NORMALISERS[f])
-    return pl.DataFrame(
-        [(v.result() if isinstance(v, Future) else v).alias(name) for name, v in out.items()]
-    )
+    columns_out: list[pl.Series] = []
+    prefecture = pl.repeat(None, batch.height, dtype=pl.String, eager=True)
+    for name, v in out.items():
+        value = v.result() if isinstance(v, Future) else v
+        if isinstance(value, pl.DataFrame):  # the address: key and prefecture
+            prefecture = value.get_column("prefecture")
+            value = value.get_column("address")
+        columns_out.append(value.alias(name))
+    return pl.DataFrame([*columns_out, prefecture.alias(ADDRESS_PREFECTURE)])
 
 
 _WORKER: ThreadPoolExecutor | None = None
@@ -124,7 +135,7 @@ def distinct_in_order(values: list[pl.Expr]) -> pl.Expr:
 
 def clear_caches() -> None:
     """Forget the values kept across batches (benchmarks measure cold runs with it)."""
-    clear_part_cache()
+    clear_address_caches()
     _distinct.clear_caches()
 
 
@@ -151,7 +162,13 @@ def normalise_batch_reference(
             exprs.append(field_expr(f, [pl.col(c).cast(pl.String) for c in cols]).alias(f))
         else:
             exprs.append(pl.lit(None, dtype=pl.String).alias(f))
+    cols = [c for c in columns.get(ADDRESS, ()) if c in batch.columns]
+    if cols:
+        joined = _text.join_parts([pl.col(c).cast(pl.String) for c in cols])
+        exprs.append(address_prefecture(joined).alias(ADDRESS_PREFECTURE))
+    else:
+        exprs.append(pl.lit(None, dtype=pl.String).alias(ADDRESS_PREFECTURE))
     return batch.lazy().select(exprs).collect()
 
 
-__all__ = ["ROW", "clear_caches", "normalise_batch", "normalise_batch_reference"]
+__all__ = ["ADDRESS_PREFECTURE", "ROW", "clear_caches", "normalise_batch", "normalise_batch_reference"]
