@@ -305,3 +305,37 @@ def test_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_the_suite_caches_under_its_own_folder() -> None:
     folder = data_dir()
     assert folder is not None and Path.home() not in folder.parents
+
+
+# --- evidence -----------------------------------------------------------------------------------------
+LEAKED = "ID,氏名,住所\n1,山田太郎,長野県北佐久郡軽井沢町軽井沢1-2\n"
+
+
+def test_the_pack_records_the_gazetteer(tmp_path: Path, pack_factory, g: Gazetteer) -> None:
+    from click.testing import CliRunner
+
+    from verifydel.cli import main
+    from verifydel.fingerprint.pack import read_header
+
+    pack_factory(tmp_path, LEAKED)
+    assert read_header(tmp_path / "p.vdpack").gazetteer == g.metadata()
+    shown = CliRunner().invoke(main, ["info", str(tmp_path / "p.vdpack"), "--json"])
+    assert shown.exit_code == 0 and json.loads(shown.output)["gazetteer"] == g.metadata()
+    text = CliRunner().invoke(main, ["info", str(tmp_path / "p.vdpack")])
+    line = next(line for line in text.output.splitlines() if line.startswith("gazetteer: "))
+    assert all(f"{name} {value}" in line for name, value in g.metadata().items())
+
+
+def test_the_report_records_the_gazetteer(tmp_path: Path, pack_factory, g: Gazetteer) -> None:
+    from verifydel.report.html_report import render_html
+    from verifydel.report.json_report import render_json
+    from verifydel.scan import scan
+
+    pack = pack_factory(tmp_path, LEAKED)
+    broker = tmp_path / "broker.csv"
+    broker.write_text(LEAKED, encoding="utf-8")
+    report = scan([str(broker)], pack)
+    doc = json.loads(render_json(report))
+    assert doc["format"] == "verifydel-report/1"
+    assert doc["tool"]["gazetteer"] == g.metadata()
+    assert g.sha256 in render_html(report)
