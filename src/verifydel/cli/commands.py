@@ -180,6 +180,8 @@ def info(pack: Path, as_json: bool) -> None:
         "key_check": header.key_check,
         "inputs": header.inputs,
     }
+    if header.gazetteer:  # packs written before it was recorded have none
+        meta["gazetteer"] = header.gazetteer
     _show_metadata(meta, as_json)
 
 
@@ -196,6 +198,8 @@ def _show_metadata(meta: dict[str, Any], as_json: bool) -> None:
             click.echo("inputs:")
             for item in v:
                 click.echo(terminal_safe(f"  {item.get('name')}  {item.get('bytes', '?')} bytes  sha256 {item.get('sha256', '-')}"))
+        elif isinstance(v, dict):  # the gazetteer: its source, version, licence, sha256
+            click.echo(terminal_safe(f"{k}: " + "; ".join(f"{name} {value}" for name, value in v.items())))
         else:
             click.echo(terminal_safe(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"))
 

@@ -33,6 +33,7 @@ from verifydel.fingerprint.pack import PackContents, PackHeader, refuse_existing
 from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW, normalise_batch
+from verifydel.normalise.gazetteer import gazetteer
 from verifydel.core.unit import UnitFailure
 from verifydel.pipeline import ChosenColumns, Observer, Outcome, numbered_batches, read_unit, top_units
 
@@ -179,6 +180,7 @@ def build_pack(
     if attest_out is not None and Path(attest_out).absolute() == Path(out).absolute():
         raise UsageError("--attest-out and --out name the same file", hint="give the attestation pack its own name")
     attest_key = AttestKey.from_secret(secret) if attest_out is not None else None
+    gazetteer_used = gazetteer().metadata()  # before the leaked set is read: a broken install stops here
     threads = threads or os.cpu_count() or 1
     options = options or ReadOptions(encoding=encoding, mapping=mapping)
     options = dataclasses.replace(options, free_text=False)
@@ -235,6 +237,7 @@ def build_pack(
         inputs=inputs,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         tool=f"verifydel {__version__}",
+        gazetteer=gazetteer_used,
         extra={"id_column_personal": True} if personal_ids else {},
     )
     sha = write_pack(out, header, PackContents(records=record_table, index=index), secret, overwrite=overwrite)

@@ -98,6 +98,9 @@ def check_header_fields(d: dict[str, Any], file_size: int | None) -> None:
     inputs = d["inputs"]
     if not isinstance(inputs, list) or not all(_is_input(item) for item in inputs):
         raise _damaged("inputs", "is not a list of {name[, sha256, bytes]} entries")
+    gazetteer = d.get("gazetteer", {})
+    if not isinstance(gazetteer, dict) or not all(_is_text(k) and _is_text(v) for k, v in gazetteer.items()):
+        raise _damaged("gazetteer", "is not an object of text values")
 
 
 def _is_input(item: object) -> bool:

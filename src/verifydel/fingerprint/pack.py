@@ -93,6 +93,9 @@ class PackHeader:
     salt: str = ""
     nonce_prefix: str = ""
     segment_bytes: int = SEGMENT_BYTES
+    #: The gazetteer the builder normalised addresses with (``Gazetteer.metadata()``): source,
+    #: version, licence, sha256. Empty in packs written before it was recorded.
+    gazetteer: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> bytes:

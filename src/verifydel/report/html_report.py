@@ -170,6 +170,13 @@ def _shell_word(word: str) -> str:
     return word if _SHELL_SAFE.fullmatch(word) else shlex.quote(word)
 
 
+def _gazetteer_line(used: dict[str, str]) -> str:
+    """The gazetteer's source and the SHA-256 of its table, on one line."""
+    if not used:
+        return "—"
+    return f"{esc(used.get('source', '—'))} · SHA-256 <code>{esc(used.get('sha256', '—'))}</code>"
+
+
 def _run_record(report: Report) -> str:
     run = report.run
     options = " ".join(
@@ -182,6 +189,7 @@ def _run_record(report: Report) -> str:
             "ツール (tool)",
             f"verifydel {esc(report.tool_version)} · 正規化 {esc(report.normalisation or '—')} · 報告書形式 {esc(REPORT_FORMAT)}",
         ),
+        ("地名辞書 (gazetteer)", _gazetteer_line(report.gazetteer)),
         ("コマンド (command)", f"<code>{esc(' '.join(_shell_word(word) for word in run.command))}</code>" if run.command else "—"),
         ("オプション (options)", f'<span class="options">{options}</span>' if options else "—"),
         ("検査担当者 (operator)", esc(run.operator or "—")),

@@ -82,7 +82,12 @@ def report_document(report: Report) -> dict[str, Any]:
     run = report.run
     return {
         "format": REPORT_FORMAT,
-        "tool": {"name": TOOL_NAME, "version": report.tool_version, "normalisation": report.normalisation},
+        "tool": {
+            "name": TOOL_NAME,
+            "version": report.tool_version,
+            "normalisation": report.normalisation,
+            **({"gazetteer": dict(report.gazetteer)} if report.gazetteer else {}),
+        },
         "pack": {
             "sha256": report.pack.sha256,
             "records": report.pack.records,

@@ -105,6 +105,9 @@ class Report:
     run: RunInfo = field(default_factory=RunInfo)
     signer: Signer | None = None
     normalisation: str = ""  # the normalisation version of the tool that scanned
+    #: The gazetteer the scan normalised addresses with (``Gazetteer.metadata()``): source,
+    #: version, licence, sha256; empty when not known (a report built by hand).
+    gazetteer: dict[str, str] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, int]:
