@@ -41,8 +41,21 @@ Side = str | tuple[str, ...]
 MITAKA = "東京都三鷹市下連雀3-20-12"
 
 
+#: Pairs the parser does not make agree, each with the reason (docs/normalisation.md,
+#: "Documented ambiguities and limits"). Strict: one that starts passing fails here.
+KNOWN_LIMITS = {
+    "koaza-koaza-unmarked": "a 小字 written without 字 cannot be told from the town's own "
+    "name: Japan Post's data holds no 小字, so the parser cannot know where the town ends",
+}
+
+
 def _params(cls: str, rows: Sequence[tuple[str, Side, Side]]) -> list:  # type: ignore[type-arg]
-    return [pytest.param(a, b, id=f"{cls}-{label}") for label, a, b in rows]
+    out = []
+    for label, a, b in rows:
+        ident = f"{cls}-{label}"
+        marks = [pytest.mark.xfail(reason=KNOWN_LIMITS[ident], strict=True)] if ident in KNOWN_LIMITS else []
+        out.append(pytest.param(a, b, id=ident, marks=marks))
+    return out
 
 
 # =====================================================================================

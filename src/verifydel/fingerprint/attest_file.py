@@ -65,7 +65,8 @@ _HEADER_LEN = struct.Struct("<I")
 _BODY_LEN = struct.Struct("<Q")
 #: The record table's columns (no record id: records are numbered by position).
 RECORD_SCHEMA: Final[dict[str, pl.DataType]] = {
-    f + FP_SUFFIX: pl.UInt64() if f == ADDRESS else pl.List(pl.UInt64()) for f in FIELDS
+    **{f + FP_SUFFIX: pl.UInt64() if f == ADDRESS else pl.List(pl.UInt64()) for f in FIELDS},
+    "address_prefecture" + FP_SUFFIX: pl.UInt64(),
 }
 
 

@@ -6,7 +6,8 @@ its 64-byte OPRF output; from it, without any further question to the regulator:
 
 - the *anchor* of ``v``:           ``H(d(a), y)``
 - the *tag* of field ``f`` there:  ``H(d(f@a), y, w)`` for the row's normalised value ``w``
-  of ``f`` (name, name_kana, postal, email, birth_date), e.g. ``name@phone``.
+  of ``f`` (name, name_kana, postal, email, birth_date), e.g. ``name@phone``; and at an
+  address anchor, the prefecture the address states: ``address_prefecture@address``.
 
 with ``H(d, y[, w]) = u64_be(SHA-256(UTF-8(d) || US || hex(y[0:32]) [|| US || UTF-8(w)])[0:8])``,
 ``d(x) = "verifydel/attest/v1/" + x`` and US the unit separator U+001F. So a name is only
@@ -43,7 +44,7 @@ from verifydel.fields import (
 )
 from verifydel.fingerprint.hashing import COMBINATION_CODE
 from verifydel.fingerprint.rows import FP_SUFFIX
-from verifydel.normalise.batch import ROW
+from verifydel.normalise.batch import ADDRESS_PREFECTURE, ROW
 
 #: The fields that go through the OPRF, in the order of their codes in request files.
 ANCHORS: Final[tuple[str, ...]] = (PHONE, ADDRESS)
@@ -139,6 +140,11 @@ def attested_fingerprints(norm: pl.DataFrame, outputs: Mapping[str, pl.DataFrame
                 rows = rows.explode(field)
             tags = _tag_expr(f"{field}@{anchor}", pl.col(Y), pl.col(field))
             long.append(rows.select(ROW, pl.lit(field).alias(_FIELD), tags.alias(_TAG)).drop_nulls(_TAG))
+        if anchor == ADDRESS and ADDRESS_PREFECTURE in norm.columns:
+            # the prefecture the address states, tagged at the address's own anchor
+            rows = keyed.join(lf.select(ROW, ADDRESS_PREFECTURE), on=ROW, how="left")
+            tags = _tag_expr(f"{ADDRESS_PREFECTURE}@{anchor}", pl.col(Y), pl.col(ADDRESS_PREFECTURE))
+            long.append(rows.select(ROW, pl.lit(ADDRESS_PREFECTURE).alias(_FIELD), tags.alias(_TAG)).drop_nulls(_TAG))
     tags = pl.concat(long).unique().collect()
     out = norm.select(ROW)
     for field in FIELDS:
@@ -148,9 +154,14 @@ def attested_fingerprints(norm: pl.DataFrame, outputs: Mapping[str, pl.DataFrame
         else:
             per_row = mine.group_by(ROW).agg(pl.col(_TAG).sort().alias(field + FP_SUFFIX))
         out = out.join(per_row, on=ROW, how="left", maintain_order="left")
+    pref = tags.filter(pl.col(_FIELD) == ADDRESS_PREFECTURE).group_by(ROW).agg(
+        pl.col(_TAG).first().alias(ADDRESS_PREFECTURE + FP_SUFFIX)
+    )
+    out = out.join(pref, on=ROW, how="left", maintain_order="left")
     return out.with_columns(
         *(pl.col(f + FP_SUFFIX).fill_null(pl.lit([], dtype=pl.List(pl.UInt64))) for f in FIELDS if f != ADDRESS),
         pl.col(ADDRESS + FP_SUFFIX).cast(pl.UInt64),
+        pl.col(ADDRESS_PREFECTURE + FP_SUFFIX).cast(pl.UInt64),
     )
 
 

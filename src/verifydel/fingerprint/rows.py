@@ -9,7 +9,7 @@ import polars as pl
 from verifydel.fields import COMBINATIONS, FIELDS, MULTI_VALUED
 from verifydel.fingerprint.hashing import COMBINATION_CODE, field_domain, fingerprint_expr
 from verifydel.fingerprint.keys import Secret
-from verifydel.normalise.batch import ROW
+from verifydel.normalise.batch import ADDRESS_PREFECTURE, ROW
 
 #: Fields fingerprinted one value per row for corroboration.
 SINGLE_FIELDS: tuple[str, ...] = tuple(f for f in FIELDS if f not in MULTI_VALUED)
@@ -18,7 +18,8 @@ FP_SUFFIX = "_fp"
 
 def field_fingerprints(norm: pl.DataFrame, secret: Secret) -> pl.DataFrame:
     """``_row`` plus ``<field>_fp`` for every field: u64 (null when absent) for
-    single-valued fields, List[u64] for multi-valued ones (phone, email)."""
+    single-valued fields, List[u64] for multi-valued ones (phone, email); and
+    ``address_prefecture_fp`` (u64, null when the address states no prefecture)."""
     exprs = [pl.col(ROW)]
     for f in FIELDS:
         if f in MULTI_VALUED:
@@ -26,6 +27,11 @@ def field_fingerprints(norm: pl.DataFrame, secret: Secret) -> pl.DataFrame:
             exprs.append(pl.col(f).list.eval(seeded).alias(f + FP_SUFFIX))
         else:
             exprs.append(fingerprint_expr(secret, field_domain(f), [pl.col(f)]).alias(f + FP_SUFFIX))
+    if ADDRESS_PREFECTURE in norm.columns:
+        # the prefecture the address states: two addresses agree only if these do where
+        # both are present (match.grade)
+        pref = fingerprint_expr(secret, ADDRESS_PREFECTURE, [pl.col(ADDRESS_PREFECTURE)])
+        exprs.append(pref.alias(ADDRESS_PREFECTURE + FP_SUFFIX))
     return norm.lazy().select(exprs).collect()
 
 

@@ -45,6 +45,21 @@ def _present(field: str, fps: pl.Series) -> pl.Series:
     return fps.is_not_null()
 
 
+_PREF_FP = "address_prefecture" + FP_SUFFIX
+
+
+def _address_agreement(rows_side: pl.DataFrame, records: pl.DataFrame, recs: pl.Series) -> pl.Series:
+    """Row-wise: the address keys are the same, and so are the prefectures where both
+    addresses state one (府中市 in 東京都 is not 府中市 in 広島県; either without one may be)."""
+    column = ADDRESS + FP_SUFFIX
+    same = _agreement(ADDRESS, rows_side[column], records[column][recs])
+    if _PREF_FP not in rows_side.columns or _PREF_FP not in records.columns:
+        return same
+    ours, theirs = rows_side[_PREF_FP], records[_PREF_FP][recs]
+    clash = (ours.is_not_null() & theirs.is_not_null() & (ours != theirs)).fill_null(False)
+    return same & ~clash
+
+
 #: The per-match lists besides ``fields`` (the fields that agree).
 DISAGREED = "disagreed"  # both sides hold the field, with different values
 MISSING = "missing"  # one side holds the field, the other does not
@@ -72,7 +87,8 @@ def grade(hits: pl.DataFrame, row_fps: pl.DataFrame, records: pl.DataFrame) -> p
     rows_side = pairs.select(ROW).join(row_fps, on=ROW, how="left", maintain_order="left")
     rec_side = records.select(fp_cols)[pairs[REC]]
     frame = pairs.with_columns(
-        *(_agreement(f, rows_side[f + FP_SUFFIX], rec_side[f + FP_SUFFIX]).alias(f) for f in FIELDS),
+        *(_agreement(f, rows_side[f + FP_SUFFIX], rec_side[f + FP_SUFFIX]).alias(f) for f in FIELDS if f != ADDRESS),
+        _address_agreement(rows_side, records, pairs[REC]).alias(ADDRESS),
         *(_present(f, rows_side[f + FP_SUFFIX]).alias(_ROW_HAS + f) for f in FIELDS),
         *(_present(f, rec_side[f + FP_SUFFIX]).alias(_REC_HAS + f) for f in FIELDS),
     )

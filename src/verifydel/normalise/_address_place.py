@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from functools import cache
 from typing import Final
 
@@ -33,10 +34,11 @@ from verifydel.normalise._numerals import THOUSANDS_REGEX
 KYOTO_WARDS: Final[tuple[str, ...]] = (
     "北区", "上京区", "左京区", "中京区", "東山区", "下京区", "南区", "右京区", "伏見区", "山科区", "西京区",
 )  # fmt: skip
-#: 上ル/下ル/東入/西入 in their spellings, longest first (the regex takes the first
+#: 上ル/下ル/東入/西入 in their spellings as the literal pass writes them (上がる and
+#: 上ガル are 上ヶる, 上ヶル by then), longest first (the regex takes the first
 #: alternative that matches at a place).
 KYOTO_DIRECTIONS: Final[tuple[str, ...]] = (
-    "上がる", "上ガル", "下がる", "下ガル", "上る", "上ル", "下る", "下ル",
+    "上ヶる", "上ヶル", "下ヶる", "下ヶル", "上る", "上ル", "下る", "下ル",
     "東入る", "東入ル", "西入る", "西入ル", "東入", "西入",
 )  # fmt: skip
 _NUMBERED_END = re.compile("[一二三四五六七八九十百千]+(?:番|号|丁)$")
@@ -71,18 +73,78 @@ def protected_names() -> tuple[str, ...]:
             out.add(_last_part(municipality) + " " + town)
         else:
             out.add(town)
-    return tuple(sorted(out))
+    # 字 inside a town's name is no 小字 marker (栗沢町万字寿町, and 万字寿町 without its
+    # leading part)
+    with_ji = _gazetteer().towns.filter(pl.col("town").str.contains("字", literal=True))["town"].to_list()
+    out.update(with_ji)
+    out.update(m.group(2) for t in with_ji if (m := _LEADING.match(t)) and "字" in m.group(2))
+    return tuple(sorted({unicodedata.normalize("NFKC", n) for n in out}))
+
+
+_LEADING = re.compile(r"^(.{1,4}?[町村])(.{2,})$")
+
+
+@cache
+def leading_part_replacements() -> tuple[tuple[str, str], ...]:
+    """(town, town without its leading part): a town named after the former town or
+    village it lay in (伊達市保原町旭町, 岩見沢市栗沢町万字寿町, 厚別区厚別町下野幌) is
+    also written without it (伊達市旭町). Kept only where the shorter name is no other
+    town of the municipality and no other town shortens to it there."""
+    towns = _gazetteer().towns.select("prefecture", "municipality", "town").unique()
+    parts = towns.with_columns(
+        pl.col("town").str.extract(_LEADING.pattern, 2).alias("short")
+    ).filter(pl.col("short").is_not_null())
+    taken = towns.select("prefecture", "municipality", pl.col("town").alias("short"))
+    parts = parts.join(taken, on=["prefecture", "municipality", "short"], how="anti")
+    unique = parts.filter(pl.len().over("prefecture", "municipality", "short") == 1)
+    table = literal_table()
+    written = unique.select(
+        _written(table.apply(pl.col("town"))).alias("t"), _written(table.apply(pl.col("short"))).alias("s")
+    )
+    return tuple(sorted(dict(written.iter_rows()).items()))
+
+
+def _written(value: pl.Expr) -> pl.Expr:
+    """A gazetteer name as the head's passes write it (before the leading-part pass)."""
+    from verifydel.normalise._address_rules import SMALL_KE_REGEX
+
+    value = value.str.replace_all(SMALL_KE_REGEX, "${1}ヶ${2}").str.replace_all(THOUSANDS_REGEX, "${1}")
+    return value.str.replace_all(" ", "", literal=True)
+
+
+@cache
+def leading_part_table() -> _text.LiteralTable:
+    """The second literal pass of the head: a town without its leading part (on the
+    head as the first pass left it, so every spelling of the town is caught)."""
+    return _text.LiteralTable.build(dict(leading_part_replacements()))
+
+
+@cache
+def _base_table() -> _text.LiteralTable:
+    """The literal pass without the gazetteer's replacements (to write their outputs)."""
+    return _text.LiteralTable.build(_text.with_nfkc(address_rules(protected_names())))
+
+
+def _folded_prefecture(name: str) -> str:
+    return re.sub(THOUSANDS_REGEX, r"\1", _base_table().apply_to_text(name))
 
 
 @cache
 def county_replacements() -> tuple[tuple[str, str], ...]:
-    """(county + municipality, municipality) and the same with a space, the municipality
-    written as the literal pass writes it."""
-    base = _text.LiteralTable.build(_text.with_nfkc(address_rules(protected_names())))
+    """(county + municipality, prefecture + municipality) and the same with a space, as
+    the literal pass writes them: a county is optional, and names its prefecture (every
+    county form is in one prefecture only; the head reads the prefecture from there)."""
+    base = _base_table()
+    g = _gazetteer()
+    pref_of = {
+        county + municipality: prefecture
+        for prefecture, county, municipality in g.municipalities.select("prefecture", "county", "municipality").iter_rows()
+        if county
+    }
     out: list[tuple[str, str]] = []
-    for form, municipality in sorted(_gazetteer().county_forms().items()):
+    for form, municipality in sorted(g.county_forms().items()):
         county = form[: len(form) - len(municipality)]
-        written = base.apply_to_text(municipality)
+        written = _folded_prefecture(pref_of[form]) + base.apply_to_text(municipality)
         out.append((form, written))
         out.append((county + " " + municipality, written))
     return tuple(out)
@@ -92,6 +154,13 @@ def county_replacements() -> tuple[tuple[str, str], ...]:
 def full_rules() -> dict[str, str]:
     """Every literal rule of the address, the gazetteer's included (before NFKC)."""
     return address_rules(protected_names(), county_replacements())
+
+
+@cache
+def tail_table() -> _text.LiteralTable:
+    """The tail's literal pass: the address's characters without the gazetteer's names
+    (a tail starts at a block number; 1,000s of names would only cost time)."""
+    return _text.LiteralTable.build(_text.with_nfkc(address_rules()))
 
 
 @cache
@@ -109,7 +178,7 @@ def prefecture_names() -> tuple[str, ...]:
     return tuple(thousands.sub(r"\1", literal_table().apply_to_text(p)) for p in PREFECTURES)
 
 
-_KYOTO = rf"^(?:京都市)?({'|'.join(KYOTO_WARDS)})(.*)$"
+_KYOTO = rf"^(?:京都市)? *({'|'.join(KYOTO_WARDS)}) *(.*)$"
 _DIRECTION = "|".join(KYOTO_DIRECTIONS)
 
 
@@ -134,9 +203,10 @@ def apply_kyoto(rest: pl.Series) -> pl.Series:
     after = pl.col("after").str.replace_all(r"\([^)]*\)", "")
     frame = frame.with_columns(after.alias("after"))
     after = pl.col("after")
-    by_direction = after.str.extract(rf"^.*(?:{_DIRECTION})(.*)$", 1)
-    by_street = after.str.extract(r"^.*通(.*)$", 1)
-    town_of = lambda e: e.str.extract(r"^([^0-9 \x01]*)", 1)  # noqa: E731
+    by_direction = after.str.extract(rf"^.*(?:{_DIRECTION}) *(.*)$", 1)
+    by_street = after.str.extract(r"^.*通 *(.*)$", 1)
+    # the town: up to its block numbers if the head holds them (三丁目), or all of it
+    town_of = lambda e: e.str.extract(r"^([^ \x01]*?)(?:[0-9]+(?:丁目|番地|番|号|の|[-\u30fc]| |$).*)?$", 1)  # noqa: E731
     frame = frame.with_columns(
         by_direction.alias("d"), by_street.alias("s"), town_of(after).alias("t0")
     ).with_columns(town_of(pl.col("d")).alias("t1"), town_of(pl.col("s")).alias("t2"))

@@ -34,8 +34,8 @@ SMALL_KE_BEFORE_KANJI: Final[str] = "ガか"
 #: の and the characters written in its place (一ノ瀬, 相之町).
 NO_VARIANTS: Final[str] = "之ノ"
 
-#: Old numerals used in addresses (大字 numerals: 壱 for 一 ...), folded before the
-#: kanji numerals are read.
+#: Old numerals used in addresses (大字 numerals: 壱 for 一 ...), folded by a pass of
+#: their own before the kanji numerals are read (弐拾 is 二十, 20).
 OLD_NUMERALS: Final[dict[str, str]] = {"壱": "一", "壹": "一", "弐": "二", "貳": "二", "参": "三", "參": "三", "拾": "十"}
 
 #: Place-name variant kanji beyond the name table (which folds 鰺, 舘, 槇, 冨, 﨑, 條 ...
@@ -66,12 +66,12 @@ def address_rules(protected: tuple[str, ...] = (), replaced: tuple[tuple[str, st
     table.update(VARIANT_KANJI)
     table.update(PLACE_VARIANT_KANJI)
     table.update(kanji_numeral_table())
-    for old, new in OLD_NUMERALS.items():
-        table[old] = kanji_numeral_table()[new]
     table.update({c: "ヶ" for c in SMALL_KE_VARIANTS})
     table.update({c: "の" for c in NO_VARIANTS})
     table.update({"大字": "", "字": KOAZA_MARK})
     table.update({c: " " for c in _text.WHITESPACE_CHARS})
+    # the rest of Unicode's White_Space that NFKC leaves (the raw cut reads them as spaces)
+    table.update({c: " " for c in "\x85\u1680\u2028\u2029"})
     table.update({c: " " for c in "、,;"})  # list separators act as spaces
     table["\x00"] = ""  # marks the end of the block run
     table[KOAZA_MARK] = ""
@@ -108,35 +108,43 @@ def prefix_regex(prefectures: tuple[str, ...]) -> str:
     return rf"^ *(?:{lead})*(?:日本 *(?:{lead})*({pref})|(?:日本国|japan) *(?:{lead})*({pref})?|({pref}))? *(.*)$"
 
 
-#: ガ/か for ヶ: after a kanji or kana, before a kanji. Replaced by "${1}ヶ${2}".
-SMALL_KE_REGEX: Final[str] = rf"([\p{{Han}}\p{{Hiragana}}\p{{Katakana}}])[{SMALL_KE_BEFORE_KANJI}](\p{{Han}})"
+#: ガ/か for ヶ: after a kanji, kana or a (kanji) numeral, before a kanji (三か日 is
+#: 3か日 by then). Replaced by "${1}ヶ${2}".
+SMALL_KE_REGEX: Final[str] = rf"([\p{{Han}}\p{{Hiragana}}\p{{Katakana}}0-9])[{SMALL_KE_BEFORE_KANJI}](\p{{Han}})"
 
 # --- the block run -------------------------------------------------------------------
 #: A marker between two block numbers, with the spaces and a dash around it.
 _SEP = rf" *(?:(?:丁目|番地の?|番|号|の|丁)(?: *{_DASH})?|{_DASH}) *"
-#: Between the first and the second number a space alone also separates
-#: (a form's 住所1 = "…町3", 住所2 = "20-12"); between the second and third it does not
-#: (3-20 405: 405 is the room).
-_SEP_FIRST = rf"(?:{_SEP}| +)"
-#: A sub-lot letter or a direction before a number (14番地イ22, 8丁目南2-24, 1号北44).
-_LOT = "[東西南北イロハニホヘトチリヌルヲワカヨタレソツネナラムa-z甲乙丙]"
+#: A space alone between two numbers is made a dash before the run is read, where
+#: the number after it has one or two digits (a form's 住所1 = "…町3", 住所2 = "20-12";
+#: 3 20 12): a room number (405) has three or more and stays apart.
+SPACE_IN_RUN_REGEX: Final[str] = "([0-9]) +([0-9]{1,2})([^0-9]|$)"
+SPACE_IN_RUN_REPLACEMENT: Final[str] = "${1}-${2}${3}"
+#: A sub-lot letter or a direction before a number (14番地イ22, 8丁目南2-24, 1号北44),
+#: maybe with a dash after it (14-イ-22); without a marker before it too (14イ22).
+_LOT_CLASS = "[東西南北イロハニホヘトチリヌルヲワカヨタレソツネナラムa-z甲乙丙]"
+#: Glued to the number before it only a lot letter, never a direction (3西6 is Sapporo's).
+_LOT_GLUED = "[イロハニホヘトチリヌルヲワカヨタレソツネナラムa-z甲乙丙]"
+_LOT = rf"(?:{_SEP}({_LOT_CLASS})?|({_LOT_GLUED})) *(?:{_DASH} *)?"
+_LOT3 = _LOT
 #: Sapporo's 北3条西6(丁目): "3条西6" is one block, 条 and 丁目 optional (北3西6);
 #: the 丁目 is read as the separator after it.
 _JO = r" *(?:条 *)?([東西南北]) *([0-9]+)"
 
 #: The first block run. Alternatives (groups):
 #: A: a number (1), Sapporo's 条 block (2, 3) or not, then one or two more
-#:    numbers, each maybe with a lot letter or direction (4, 5, 6, 7);
-#: C: a number and Sapporo's 条 block alone (8, 9, 10);
-#: B: one number followed by a marker, a dash, a space or the end (11).
+#:    numbers, each after a marker or a lot letter or direction, or both
+#:    (letter: 4 or 5, number 6; letter 7 or 8, number 9);
+#: C: a number and Sapporo's 条 block alone (10, 11, 12);
+#: B: one number followed by a marker, a dash, a space or the end (13).
 BLOCK_RUN_REGEX: Final[str] = (
-    rf"([0-9]+)(?:{_JO})?{_SEP_FIRST}({_LOT}?)([0-9]+)(?:{_SEP}({_LOT}?)([0-9]+))?"
+    rf"([0-9]+)(?:{_JO})?{_LOT}([0-9]+)(?:{_LOT3}([0-9]+))?"
     rf"|([0-9]+){_JO}"
     rf"|([0-9]+)(?: *(?:丁目|番地|号|{_DASH})| |(?:番|丁)(?: |号|{_DASH}|$)|$)"
 )
 #: The run written canonically, then NUL (where the rest is cut): "a条Db-Lc-Ld";
 #: "条" stands only where Sapporo's block was read (``BLOCK_FIXUPS`` remove it otherwise).
-BLOCK_RUN_REPLACEMENT: Final[str] = "${1}${8}${11}条${2}${9}${3}${10}-${4}${5}-${6}${7}\x00"
+BLOCK_RUN_REPLACEMENT: Final[str] = "${1}${10}${13}条${2}${11}${3}${12}-${4}${5}${6}-${7}${8}${9}\x00"
 #: Applied to the replaced text, in order.
 BLOCK_FIXUPS: Final[tuple[tuple[str, str], ...]] = (("条-", "-"), ("-+\x00", "\x00"), ("-+", "-"))
 

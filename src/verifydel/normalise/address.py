@@ -38,7 +38,13 @@ from typing import Final
 import polars as pl
 
 from verifydel.normalise import _text
-from verifydel.normalise._address_place import apply_kyoto, literal_table, prefecture_names
+from verifydel.normalise._address_place import (
+    apply_kyoto,
+    leading_part_table,
+    literal_table,
+    prefecture_names,
+    tail_table,
+)
 from verifydel.normalise._address_place import full_rules as address_rules
 from verifydel.normalise._address_place import literal_table as address_table
 from verifydel.normalise._address_rules import (
@@ -48,9 +54,13 @@ from verifydel.normalise._address_rules import (
     BLOCK_RUN_REPLACEMENT,
     KANJI_ONE_AS_DASH,
     KOAZA_MARK,
+    OLD_NUMERALS,
     PREFECTURES,
     RAW_BLOCK_CHARS,
     SMALL_KE_REGEX,
+    SPACE_IN_RUN_REGEX,
+    SPACE_IN_RUN_REPLACEMENT,
+    prefecture_alternation,
     prefix_regex,
 )
 from verifydel.normalise._cache import ValueCache
@@ -78,10 +88,11 @@ _RAW_DASHES = "".join(
 _RAW_POSTAL = rf"[0-9０-９]{{3}}[{_RAW_DASHES}]?[0-9０-９]{{4}}"
 #: Step 1 on the raw text: leads at the start, any number of them.
 RAW_LEAD_REGEX: Final[str] = (
-    rf"^(?:{_WS}|〒|郵便番号{_WS}*[:：]?|{_RAW_POSTAL}|日本国?(?:{_WS}|〒|郵便|[0-9０-９]))+"
+    rf"^(?:{_WS}|[(（\[［【]?(?:〒|郵便番号{_WS}*[:：]?)|{_RAW_POSTAL}[)）\]］】]?|日本国?(?:{_WS}|〒|郵便|[0-9０-９]))+"
 )
-#: Step 2: where the tail starts, and where it is cut.
-FIRST_DIGIT_REGEX: Final[str] = "[0-9０-９]"
+#: Step 2: where the tail starts (the first arabic number not followed by 条: Kyoto's
+#: 7条通 and Sapporo's 北3条西 stay in the head), and where it is cut.
+FIRST_DIGIT_REGEX: Final[str] = "[0-9０-９]+(?:[^0-9０-９条]|$)"
 TAIL_CUT_REGEX: Final[str] = rf"{_WS}+[^{RAW_BLOCK_CHARS}\s\u3000]"
 
 # column names of the parts' tables
@@ -96,8 +107,14 @@ def _apply(values: pl.Series, *steps) -> pl.Series:  # type: ignore[no-untyped-d
     return frame.select(expr.alias(values.name)).to_series()
 
 
-def _characters(value: pl.Expr) -> pl.Expr:
-    value = literal_table().apply(value)
+@cache
+def _old_numerals() -> _text.LiteralTable:
+    return _text.LiteralTable.build(OLD_NUMERALS)
+
+
+def _characters(value: pl.Expr, table: _text.LiteralTable | None = None) -> pl.Expr:
+    value = _old_numerals().apply(value)
+    value = (table or literal_table()).apply(value)
     value = value.str.replace_all(SMALL_KE_REGEX, "${1}ヶ${2}")
     return value.str.replace_all(THOUSANDS_REGEX, "${1}")
 
@@ -106,14 +123,24 @@ def _drop_koaza(value: pl.Expr) -> pl.Expr:
     return value.str.replace_all(f"{KOAZA_MARK}[^0-9 {KOAZA_MARK}-]*", "")
 
 
+def _leading_parts(value: pl.Expr) -> pl.Expr:
+    return leading_part_table().apply(value)
+
+
 def _heads(heads: pl.Series) -> pl.DataFrame:
     """Step 3 for distinct raw heads: prefecture, place (no spaces), pending block text."""
-    text = _apply(heads, _characters)
+    text = _apply(heads, _characters, _leading_parts)
     parts = text.to_frame("t").select(
         pl.col("t").str.extract_groups(prefix_regex(prefecture_names()))
     ).unnest("t")
-    pref_folded = parts.select(pl.coalesce("1", "2", "3")).to_series()
-    rest = parts.get_column("4")
+    stated = parts.select(pl.coalesce("1", "2", "3")).to_series()
+    # a county form names its prefecture (北安曇郡池田町 is 長野県's): the literal pass
+    # wrote it before the municipality
+    inferred = parts.select(
+        pl.col("4").str.extract_groups(f"^({prefecture_alternation(prefecture_names())})(.*)$")
+    ).unnest("4")
+    pref_folded = pl.DataFrame({"s": stated, "i": inferred.get_column("1")}).select(pl.coalesce("s", "i")).to_series()
+    rest = inferred.get_column("2").fill_null(parts.get_column("4"))
     rest = _apply(apply_kyoto(rest), _drop_koaza)
     # where the head's own block run starts (a head written in kanji numerals)
     start = rest.to_frame("r").select(
@@ -135,7 +162,15 @@ def _tails(tails: pl.Series) -> pl.DataFrame:
     def one_as_dash(v: pl.Expr) -> pl.Expr:
         return v.str.replace_all(KANJI_ONE_AS_DASH, "${1}-${2}").str.replace_all(KANJI_ONE_AS_DASH, "${1}-${2}")
 
-    return pl.DataFrame({_TEXT: _apply(tails, one_as_dash, _characters, _drop_koaza)})
+    def characters(v: pl.Expr) -> pl.Expr:
+        return _characters(v, tail_table())
+
+    return pl.DataFrame({_TEXT: _apply(tails, one_as_dash, characters, _drop_koaza, _apply_spaces)})
+
+
+def _apply_spaces(v: pl.Expr) -> pl.Expr:
+    v = v.str.replace_all(SPACE_IN_RUN_REGEX, SPACE_IN_RUN_REPLACEMENT)
+    return v.str.replace_all(SPACE_IN_RUN_REGEX, SPACE_IN_RUN_REPLACEMENT)
 
 
 def _blocks(texts: pl.Series) -> pl.Series:
@@ -217,7 +252,10 @@ def parse_addresses(values: pl.Series, *, cached: bool = True) -> pl.DataFrame:
     needs_pending = pending != ""
     if needs_pending.any():
         # a head with block numbers of its own (三丁目 in kanji): read them with the tail
-        text = text.zip_with(~needs_pending, pending + text)
+        joined = pl.DataFrame({"p": pending, "t": text}).select(
+            _apply_spaces(pl.col("p") + pl.col("t"))
+        ).to_series()
+        text = text.zip_with(~needs_pending, joined)
         block = _lookup(blocks_cache, text, cached).get_column("block")
     else:
         block = _lookup(blocks_cache, text, cached).get_column("block")
