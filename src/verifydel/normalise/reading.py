@@ -109,6 +109,8 @@ YOON: Final[str] = "([kgsztdhbpmr])y([auo])"
 #: times as much): o then o/u, and runs of one vowel, up to this many letters (longer
 #: runs are no name; they fold in part).
 LONG_VOWEL_RUN: Final[int] = 6
+#: A value holding a kanji (any Han character) is no reading: callers may skip it.
+HAN: Final[str] = r"\p{Han}"
 #: After step 1, a value holding anything but Latin letters and spaces is no reading.
 NOT_A_READING: Final[str] = r"(?s)^.*[^a-z ].*$"
 
@@ -228,4 +230,4 @@ def row_readings(name_keys: pl.Expr | None, kana_keys: pl.Expr | None) -> pl.Exp
     )  # fmt: skip
 
 
-__all__ = ["KANA_ROMAJI", "reading_keys", "row_readings"]
+__all__ = ["HAN", "KANA_ROMAJI", "reading_keys", "row_readings"]
