@@ -20,6 +20,8 @@ Candidates in a text:
   kanji, spaces and separators dropped) but for an honorific dropped at the end,
   whose removal only shortens a candidate that is enumerated anyway: so a name
   written anywhere in a piece has its normalised form among the substrings.
+  A reading substring is compared by its reading keys (``normalise.reading``)
+  with the record's keys.
 - address: the text is cut at line breaks, quotes and a few delimiters; every
   suffix of a piece starting at a letter or digit, at most ``ADDRESS_MAX_CHARS``
   characters, is normalised as an address. The address normaliser drops a leading
