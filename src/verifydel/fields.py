@@ -23,6 +23,10 @@ FIELDS: Final[tuple[str, ...]] = (NAME, NAME_KANA, ADDRESS, POSTAL, PHONE, EMAIL
 #: TEL, 携帯 and FAX are all checked). Other fields mapped to several columns are
 #: joined in order (姓 + 名, 都道府県 + 市区町村 + 番地 + 建物).
 MULTI_VALUED: Final[frozenset[str]] = frozenset({PHONE, EMAIL})
+#: Fields a normalised row holds as a list: the multi-valued ones, and the reading
+#: (name_kana: the reading keys of the row's フリガナ and of a name written in kana or
+#: romaji, verifydel.normalise.reading). Their fingerprints are lists too.
+LISTED: Final[frozenset[str]] = MULTI_VALUED | {NAME_KANA}
 
 #: Combinations looked up in the pack's index, as (id, fields). A combination id is
 #: its fields joined with "+", in this canonical field order.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from verifydel.fields import FIELDS, MULTI_VALUED
+from verifydel.fields import FIELDS, LISTED
 from verifydel.fingerprint.build import build_index, split_by_code
 from verifydel.fingerprint.keys import generate_secret
 from verifydel.fingerprint.pack import PackContents
@@ -17,13 +17,14 @@ SECRET = generate_secret()
 
 
 def _norm(rows: list[dict]) -> pl.DataFrame:
+    """A normalised frame; a reading (name_kana) given as one string is its one key."""
     data = {ROW: list(range(len(rows)))}
     for f in FIELDS:
-        if f in MULTI_VALUED:
-            data[f] = [r.get(f, []) for r in rows]
+        if f in LISTED:
+            data[f] = [[r[f]] if isinstance(r.get(f), str) else r.get(f, []) for r in rows]
         else:
             data[f] = [r.get(f) for r in rows]
-    schema = {ROW: pl.UInt32} | {f: pl.List(pl.String) if f in MULTI_VALUED else pl.String for f in FIELDS}
+    schema = {ROW: pl.UInt32} | {f: pl.List(pl.String) if f in LISTED else pl.String for f in FIELDS}
     return pl.DataFrame(data, schema=schema)
 
 

@@ -10,6 +10,11 @@ ja_JP values and notation variants of them (full-width digits, kanji
 numerals, +81, postal prefixes), so the per-row work is realistic while
 generation stays cheap.
 
+``--readings``: the reading keys (``normalise.reading.reading_keys``) on 1M
+kanji names (no key), kana readings, romaji names (Faker's, given name first,
+some upper-case, some with macrons or "oh"), then ``normalise_batch`` of a
+氏名 + フリガナ table with and without the readings.
+
 ``--batch``: ``normalise_batch`` against ``normalise_batch_reference`` on the
 benchmark generator's broker table (姓, 名 / 都道府県, 市区町村, 番地, 建物 /
 TEL; ``--broker-csv`` or generated into ``--data``), as the scan calls it:
@@ -109,6 +114,55 @@ def bench_fields(args: argparse.Namespace) -> None:
     print(f"all {len(pools)} in one select: {together:.2f} s (sum of the above {total:.2f} s)")
 
 
+_MACRONS = str.maketrans({"o": "ō", "u": "ū"})
+
+
+def bench_readings(args: argparse.Namespace) -> None:
+    from verifydel.normalise.reading import reading_keys
+
+    fake = Faker("ja_JP")
+    Faker.seed(2)
+    rnd = random.Random(2)
+    kanji, kana, romaji = [], [], []
+    for _ in range(args.pool):
+        kanji.append(fake.name())
+        kana.append(fake.kana_name())
+        name = fake.romanized_name()
+        style = rnd.random()
+        if style < 0.3:
+            name = name.upper()
+        elif style < 0.4:
+            name = name.translate(_MACRONS)
+        elif style < 0.5:
+            name = name.replace("o ", "oh ")
+        romaji.append(name)
+    idx = np.random.default_rng(0).integers(0, args.pool, args.rows)
+    frame = pl.DataFrame({k: pl.Series(k, v, dtype=pl.String)[idx] for k, v in
+                          (("kanji", kanji), ("kana", kana), ("romaji", romaji))})
+    start = time.perf_counter()
+    frame.head(10).select(reading_keys(pl.col("kana")))
+    print(f"first use (building the reading tables): {time.perf_counter() - start:.2f} s")
+    for column in frame.columns:
+        for label, expr in (("name_kana (katakana)", field_expr("name_kana", [pl.col(column)])),
+                            ("reading_keys", reading_keys(pl.col(column)))):
+            seconds = min(_timed(lambda: frame.select(expr))[0] for _ in range(args.repeat))
+            nulls = frame.select(expr).to_series().null_count()
+            print(f"{column:7s} {label:22s} {seconds:6.2f} s  ({args.rows / seconds / 1e6:5.2f} M rows/s, nulls {nulls})")
+    table = pl.DataFrame({"氏名": frame["kanji"], "フリガナ": frame["kana"], "romaji": frame["romaji"]})
+    for label, cols in (
+        ("kanji 氏名 only", {"name": ["氏名"]}),
+        ("kanji 氏名 + フリガナ", {"name": ["氏名"], "name_kana": ["フリガナ"]}),
+        ("romaji 氏名 + フリガナ", {"name": ["romaji"], "name_kana": ["フリガナ"]}),
+    ):
+        for how, run in (("1 call", lambda: normalise_batch(table, cols)),
+                         ("batches", lambda: [normalise_batch(table.slice(i, BATCH_ROWS), cols)
+                                              for i in range(0, table.height, BATCH_ROWS)])):
+            clear_caches()
+            cold, _ = _timed(run)
+            warm = min(_timed(run)[0] for _ in range(args.repeat))
+            print(f"normalise_batch {label:30s} {how:8s} cold {cold:6.2f} s  warm {warm:6.2f} s")
+
+
 def broker_frame(args: argparse.Namespace) -> pl.DataFrame:
     """The generator's broker table: ``--broker-csv``, or generated into ``--data``."""
     path = args.broker_csv
@@ -183,6 +237,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs")
     parser.add_argument("--fields", action="store_true", help="each field_expr on sampled values")
     parser.add_argument("--batch", action="store_true", help="normalise_batch on the broker table")
+    parser.add_argument("--readings", action="store_true", help="reading keys: kanji, kana, romaji")
     parser.add_argument(
         "--broker-csv", type=Path, help="a broker table with the generator's columns"
     )
@@ -192,8 +247,10 @@ def main() -> None:
     args = parser.parse_args()
     machine = platform.processor() or platform.machine()
     print(f"{args.rows} rows, polars {pl.__version__}, threads {pl.thread_pool_size()}, {machine}")
-    if args.fields or not args.batch:
+    if args.fields or not (args.batch or args.readings):
         bench_fields(args)
+    if args.readings:
+        bench_readings(args)
     if args.batch:
         bench_batch(args)
 

@@ -36,6 +36,7 @@ from verifydel.fields import (
     BIRTH_DATE,
     EMAIL,
     FIELDS,
+    LISTED,
     MULTI_VALUED,
     NAME,
     NAME_KANA,
@@ -136,7 +137,7 @@ def attested_fingerprints(norm: pl.DataFrame, outputs: Mapping[str, pl.DataFrame
         with_values = keyed.join(lf.select(ROW, *TAGGED), on=ROW, how="left")
         for field in TAGGED:
             rows = with_values.select(ROW, Y, field)
-            if field in MULTI_VALUED:
+            if field in LISTED and isinstance(norm.schema[field], pl.List):
                 rows = rows.explode(field)
             tags = _tag_expr(f"{field}@{anchor}", pl.col(Y), pl.col(field))
             long.append(rows.select(ROW, pl.lit(field).alias(_FIELD), tags.alias(_TAG)).drop_nulls(_TAG))

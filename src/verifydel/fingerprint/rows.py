@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from verifydel.fields import COMBINATIONS, FIELDS, MULTI_VALUED
+from verifydel.fields import COMBINATIONS, FIELDS, LISTED, MULTI_VALUED
 from verifydel.fingerprint.hashing import COMBINATION_CODE, field_domain, fingerprint_expr
 from verifydel.fingerprint.keys import Secret
 from verifydel.normalise.batch import ADDRESS_PREFECTURE, ROW
@@ -18,11 +18,11 @@ FP_SUFFIX = "_fp"
 
 def field_fingerprints(norm: pl.DataFrame, secret: Secret) -> pl.DataFrame:
     """``_row`` plus ``<field>_fp`` for every field: u64 (null when absent) for
-    single-valued fields, List[u64] for multi-valued ones (phone, email); and
+    single-valued fields, List[u64] for the listed ones (phone, email, name_kana); and
     ``address_prefecture_fp`` (u64, null when the address states no prefecture)."""
     exprs = [pl.col(ROW)]
     for f in FIELDS:
-        if f in MULTI_VALUED:
+        if f in LISTED:
             seeded = pl.element().nchash.xxh3_64(seed=secret.fingerprint_seed(field_domain(f)))
             exprs.append(pl.col(f).list.eval(seeded).alias(f + FP_SUFFIX))
         else:
@@ -40,20 +40,20 @@ def combination_fingerprints(
 ) -> pl.DataFrame:
     """Long frame ``(_row u32, code u8, fp u64)``: every combination each row can form.
 
-    Multi-valued fields are exploded, so a row with two phones forms each phone
-    combination twice. Rows lacking a field of a combination form nothing for it.
-    ``only`` restricts the combinations (by id) to compute.
+    Listed fields are exploded, so a row with two phones forms each phone
+    combination twice (and name_kana+phone once per reading key and phone). Rows
+    lacking a field of a combination form nothing for it. ``only`` restricts the
+    combinations (by id) to compute.
     """
     lf = norm.lazy()
-    exploded = {f: lf.explode(f) for f in MULTI_VALUED}
     parts: list[pl.LazyFrame] = []
     for cid, fields in COMBINATIONS:
         if only is not None and cid not in only:
             continue
-        multi = [f for f in fields if f in MULTI_VALUED]
-        if len(multi) > 1:  # not used by any combination today; keep the rule explicit
-            raise NotImplementedError(f"combination {cid} has two multi-valued fields")
-        src = exploded[multi[0]] if multi else lf
+        src = lf
+        for f in fields:
+            if f in LISTED:
+                src = src.explode(f)
         parts.append(
             src.select(
                 pl.col(ROW),

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from verifydel.fields import ADDRESS, FIELDS, MULTI_VALUED, NAME, NAME_KANA, PHONE
+from verifydel.fields import ADDRESS, FIELDS, LISTED, NAME, NAME_KANA, PHONE
 from verifydel.fingerprint.rows import FP_SUFFIX
 from verifydel.match.index import REC
 from verifydel.normalise.batch import ROW
@@ -25,9 +25,9 @@ _REC_HAS = "__rec_has_"
 
 
 def _listed(field: str, fps: pl.Series) -> bool:
-    """Is ``field`` held as a list of fingerprints (a multi-valued field; in the attestation
-    tier every field but the address: one tag per anchor)?"""
-    return field in MULTI_VALUED or isinstance(fps.dtype, pl.List)
+    """Is ``field`` held as a list of fingerprints (a multi-valued field or the reading
+    keys; in the attestation tier every field but the address: one tag per anchor)?"""
+    return field in LISTED or isinstance(fps.dtype, pl.List)
 
 
 def _agreement(field: str, ours: pl.Series, theirs: pl.Series) -> pl.Series:

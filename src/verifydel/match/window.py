@@ -20,6 +20,8 @@ Candidates in a text:
   kanji, spaces and separators dropped) but for an honorific dropped at the end,
   whose removal only shortens a candidate that is enumerated anyway: so a name
   written anywhere in a piece has its normalised form among the substrings.
+  A reading substring is compared by its reading keys (``normalise.reading``)
+  with the record's keys.
 - address: the text is cut at line breaks, quotes and a few delimiters; every
   suffix of a piece starting at a letter or digit, at most ``ADDRESS_MAX_CHARS``
   characters, is normalised as an address. The address normaliser drops a leading
@@ -37,7 +39,7 @@ from typing import Final
 
 import polars as pl
 
-from verifydel.fields import ADDRESS, FIELDS, NAME, NAME_KANA
+from verifydel.fields import ADDRESS, FIELDS, LISTED, NAME, NAME_KANA
 from verifydel.fingerprint.hashing import field_domain, fingerprint_expr
 from verifydel.fingerprint.keys import Secret
 from verifydel.fingerprint.pack import PackContents
@@ -46,6 +48,7 @@ from verifydel.match.grade import MATCH_LISTS, STRONG, grade
 from verifydel.match.index import REC
 from verifydel.normalise import field_expr
 from verifydel.normalise.batch import ROW
+from verifydel.normalise.reading import reading_keys
 
 __all__ = ["ADDRESS_MAX_CHARS", "NAME_MAX_CHARS", "TEXT", "corroborate"]
 
@@ -107,13 +110,21 @@ def _suffixes(pieces: pl.DataFrame) -> pl.DataFrame:
     return starts.select(ROW, pl.col(_PIECE).str.slice("_start", ADDRESS_MAX_CHARS)).unique()
 
 
+def _reading_keys(values: pl.DataFrame) -> pl.DataFrame:
+    """(_row, _value): the reading keys of each value (distinct values once), as the
+    records' name_kana holds them (``normalise.reading``)."""
+    distinct = values.select(pl.col(_VALUE).unique())
+    keys = distinct.with_columns(reading_keys(pl.col(_VALUE)).alias(_FP)).explode(_FP).drop_nulls(_FP)
+    return values.join(keys, on=_VALUE, how="inner").select(ROW, pl.col(_FP).alias(_VALUE))
+
+
 def candidate_fingerprints(texts: pl.DataFrame, secret: Secret) -> dict[str, pl.DataFrame]:
     """Per field (name, name_kana, address): (_row, _fp) of the candidates in ``texts``
     (repeats left in: the caller only semi-joins them)."""
     names = _pieces(texts, _NAME_PIECE)
     values = {
         NAME: _substrings(_normalised(names, NAME), 2, NAME_MAX_CHARS),
-        NAME_KANA: _substrings(_normalised(names, NAME_KANA), 2, NAME_MAX_CHARS),
+        NAME_KANA: _reading_keys(_substrings(_normalised(names, NAME_KANA), 2, NAME_MAX_CHARS)),
         ADDRESS: _normalised(_suffixes(_pieces(texts, _ADDRESS_PIECE)), ADDRESS),
     }
     return {
@@ -122,6 +133,11 @@ def candidate_fingerprints(texts: pl.DataFrame, secret: Secret) -> dict[str, pl.
         )
         for field, frame in values.items()
     }
+
+
+def _exploded(field: str, pairs: pl.DataFrame) -> pl.DataFrame:
+    """A listed field's fingerprints (the reading keys), one per line."""
+    return pairs.explode(_FP) if field in LISTED else pairs
 
 
 def corroborate(
@@ -146,7 +162,7 @@ def corroborate(
     hit_texts = texts.filter(pl.col(ROW).is_in(found[ROW].unique().implode()))
     candidates = candidate_fingerprints(hit_texts, secret)
     agreed = {
-        field: pairs.select(_PAIR, ROW, pl.col(field + FP_SUFFIX).alias(_FP))
+        field: _exploded(field, pairs.select(_PAIR, ROW, pl.col(field + FP_SUFFIX).alias(_FP)))
         .join(candidates[field], on=[ROW, _FP], how="semi")
         .get_column(_PAIR)
         for field in _WINDOW_FIELDS

@@ -27,12 +27,13 @@ from typing import Final
 
 import polars as pl
 
-from verifydel.fields import ADDRESS, FIELDS, MULTI_VALUED, PHONE
+from verifydel.fields import ADDRESS, FIELDS, MULTI_VALUED, NAME, NAME_KANA, PHONE
 from verifydel.normalise import _distinct, _text
 from verifydel.normalise._distinct import normalise_values
 from verifydel.normalise._phone_fast import normalise_phones
 from verifydel.normalise._registry import NORMALISERS, field_expr
 from verifydel.normalise.address import address_prefecture, clear_address_caches, parse_addresses
+from verifydel.normalise.reading import HAN, reading_keys, row_readings
 
 ROW = "_row"  # 0-based row number within the batch
 #: Beside the fields: the prefecture the address states (null when it states none).
@@ -50,7 +51,8 @@ def normalise_batch(batch: pl.DataFrame, columns: Mapping[str, Sequence[str]]) -
 
     Single-valued fields are pl.String (null when absent or unusable); multi-valued
     fields (phone, email) are List[String] of the distinct usable values across
-    their columns (empty when none).
+    their columns (empty when none); ``name_kana`` is List[String]: the row's
+    reading keys (``_readings``).
     """
     if batch.height < FAST_MIN_ROWS:
         return normalise_batch_reference(batch, columns)
@@ -62,6 +64,8 @@ def normalise_batch(batch: pl.DataFrame, columns: Mapping[str, Sequence[str]]) -
         values = [batch.get_column(c).cast(pl.String) for c in cols]
         if f in MULTI_VALUED:
             out[f] = _candidates(f, values, batch.height)
+        elif f == NAME_KANA:
+            out[f] = _readings(batch, columns, batch.height)
         elif not values:
             out[f] = pl.repeat(None, batch.height, dtype=pl.String, eager=True)
         elif f == ADDRESS:
@@ -114,6 +118,25 @@ def _candidates(field: str, values: list[pl.Series], height: int) -> pl.Series:
     return frame.select(distinct_in_order([pl.col(c) for c in frame.columns])).to_series()
 
 
+def _readings(batch: pl.DataFrame, columns: Mapping[str, Sequence[str]], height: int) -> pl.Series:
+    """The reading keys of the row's reading (name_kana) and of its name where that is
+    written in kana or romaji (``normalise.reading``), each distinct value once."""
+    keys: dict[str, pl.Series] = {}
+    for f in (NAME, NAME_KANA):
+        values = [batch.get_column(c).cast(pl.String) for c in columns.get(f, ()) if c in batch.columns]
+        if values:
+            joined = _joined(values)
+            # a kanji name has no key: not worked on (most leaked names; measured in the docs)
+            kanji = joined.str.contains(HAN).fill_null(True)
+            joined = joined.zip_with(~kanji, pl.repeat(None, joined.len(), dtype=pl.String, eager=True))
+            keys[f] = normalise_values(joined, reading_keys).alias(f)
+    if not keys:
+        return pl.repeat([], height, dtype=pl.List(pl.String), eager=True)
+    both = pl.DataFrame(list(keys.values()))
+    parts = [pl.col(f) if f in keys else None for f in (NAME, NAME_KANA)]
+    return both.select(row_readings(*parts)).to_series()
+
+
 def distinct_in_order(values: list[pl.Expr]) -> pl.Expr:
     """``concat_list(values).list.drop_nulls().list.unique(maintain_order=True)``,
     written without the list operations for one or two values (they cost
@@ -147,7 +170,9 @@ def normalise_batch_reference(
     exprs: list[pl.Expr] = [pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW)]
     for f in FIELDS:
         cols = [c for c in columns.get(f, ()) if c in batch.columns]
-        if f in MULTI_VALUED:
+        if f == NAME_KANA:
+            exprs.append(_reading_expr(batch, columns).alias(f))
+        elif f in MULTI_VALUED:
             if cols:
                 parts = [field_expr(f, [pl.col(c).cast(pl.String)]) for c in cols]
                 exprs.append(
@@ -169,6 +194,15 @@ def normalise_batch_reference(
     else:
         exprs.append(pl.lit(None, dtype=pl.String).alias(ADDRESS_PREFECTURE))
     return batch.lazy().select(exprs).collect()
+
+
+def _reading_expr(batch: pl.DataFrame, columns: Mapping[str, Sequence[str]]) -> pl.Expr:
+    """``_readings`` as one expression (the reference)."""
+    parts = []
+    for f in (NAME, NAME_KANA):
+        cols = [pl.col(c).cast(pl.String) for c in columns.get(f, ()) if c in batch.columns]
+        parts.append(reading_keys(_text.join_parts(cols)) if cols else None)
+    return row_readings(*parts)
 
 
 __all__ = ["ADDRESS_PREFECTURE", "ROW", "clear_caches", "normalise_batch", "normalise_batch_reference"]
