@@ -26,12 +26,12 @@ from verifydel.core.coverage import SourceResult
 from verifydel.core.table import Table
 from verifydel.core.unit import Unit
 from verifydel.errors import UsageError
-from verifydel.fields import ADDRESS, FIELDS, PHONE
+from verifydel.fields import ADDRESS, FIELDS, LISTED, PHONE
 from verifydel.fingerprint import oprf
 from verifydel.fingerprint.attest_file import refuse_existing_output
 from verifydel.fingerprint.attest_tags import ANCHORS, oprf_input
 from verifydel.normalise import NORMALISATION_VERSION
-from verifydel.normalise.batch import ROW, normalise_batch
+from verifydel.normalise.batch import ADDRESS_PREFECTURE, ROW, normalise_batch
 from verifydel.pipeline.sweep import SweepOptions
 from verifydel.pipeline import Observer, Outcome, consume_table, read
 from verifydel.report.model import OPTIONAL_MATCH_SCHEMA
@@ -76,7 +76,7 @@ def _rows_of(table: Table, batch: pl.DataFrame, first_row: int, cols: Mapping[st
         norm = pl.concat([norm, located], how="horizontal")
         where += [pl.col(name) for name in table.location]
     keep = (pl.col(PHONE).list.len() > 0) | pl.col(ADDRESS).is_not_null()
-    return norm.filter(keep).select(*where, *FIELDS)
+    return norm.filter(keep).select(*where, *FIELDS, ADDRESS_PREFECTURE)
 
 
 def _questions(rows: pl.DataFrame) -> pl.DataFrame:
@@ -190,7 +190,10 @@ def make_request(
 
 
 def _field_schema() -> dict[str, pl.DataType]:
-    return {f: pl.List(pl.String()) if f in ("phone", "email") else pl.String() for f in FIELDS}
+    return {
+        **{f: pl.List(pl.String()) if f in LISTED else pl.String() for f in FIELDS},
+        ADDRESS_PREFECTURE: pl.String(),
+    }
 
 
 def check_request_outputs(out: Path, *, overwrite: bool) -> None:
