@@ -238,7 +238,7 @@ def main() -> None:
     write_key(key, generate_secret(), overwrite=True)
     pack = data / "leaked.vdpack"
     run = _child("children.py", ["cli", "fingerprint", str(data / "leaked.csv"), "--key", str(key), "--out", str(pack),
-                                 "--id-column", ID_COLUMN])
+                                 "--id-column", ID_COLUMN, "--force"])  # a fresh key each run: a new pack
     if run["returncode"] != 0:
         _fail("verifydel fingerprint", run)
     results["fingerprint"] = run
