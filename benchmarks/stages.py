@@ -14,6 +14,15 @@ what this measures):
 - match: ``lookup`` in the pack, ``grade``, record ids;
 - report: ``render_json`` of a Report holding every match.
 
+With ``--by-field``, normalise calls ``normalise_batch`` once per candidate field
+(the other fields absent), so each field's share shows (``detail``: "normalise
+name", "normalise address", ...; "normalise hit rows" is the full normalisation of
+the rows with a hit). The result is the same frame; the CLI's one call overlaps a
+multi-column address with the other fields on a worker thread, so this sum is
+the one-after-the-other cost. ``detail`` also splits match into "lookup" and
+"grade", and times "digest": the SHA-256 of the whole file (``FileDigest``),
+which the CLI computes on a thread of its own beside the scan (not in the sum).
+
 Mirrors ``verifydel.match.match_batch`` and ``verifydel.scan._match_batch``;
 if those change, change this too (run.py prints the sum next to the CLI's time).
 """
@@ -53,13 +62,31 @@ def _timed_decode(times: dict[str, float]) -> None:
     _frames.transcode_into = transcode_into  # type: ignore[attr-defined]
 
 
-def measure(broker: Path, pack_path: Path, key: Path) -> dict[str, Any]:
+def _normalise(batch: pl.DataFrame, cols: dict[str, list[str]], by_field: bool, detail: dict[str, float]) -> pl.DataFrame:
+    """normalise_batch on the candidate fields: one call, or (``by_field``) one call per field, timed."""
+    from verifydel.match import CANDIDATE_FIELDS
+    from verifydel.normalise.batch import normalise_batch
+
+    wanted = {f: c for f, c in cols.items() if f in CANDIDATE_FIELDS}
+    if not by_field:
+        return normalise_batch(batch, wanted)
+    out: pl.DataFrame | None = None
+    for field, columns in wanted.items():
+        t = time.perf_counter()
+        one = normalise_batch(batch, {field: columns})
+        detail[f"normalise {field}"] = detail.get(f"normalise {field}", 0.0) + time.perf_counter() - t
+        out = one if out is None else out.with_columns(one.get_column(field))
+    return out if out is not None else normalise_batch(batch, {})
+
+
+def measure(broker: Path, pack_path: Path, key: Path, by_field: bool = False) -> dict[str, Any]:
     from verifydel import __version__
     from verifydel.fingerprint.keys import read_key
     from verifydel.fingerprint.rows import combination_fingerprints, field_fingerprints
-    from verifydel.formats import open_tables
     from verifydel.columns import detect_columns
-    from verifydel.match import CANDIDATE_COMBINATIONS, CANDIDATE_FIELDS
+    from verifydel.core.digest import FileDigest
+    from verifydel.formats import open_tables
+    from verifydel.match import CANDIDATE_COMBINATIONS
     from verifydel.match.grade import grade
     from verifydel.match.index import REC, lookup
     from verifydel.normalise.batch import ROW, normalise_batch
@@ -70,6 +97,7 @@ def measure(broker: Path, pack_path: Path, key: Path) -> dict[str, Any]:
 
     pack = load_pack(pack_path, read_key(key))
     times = dict.fromkeys(STAGES, 0.0)
+    detail: dict[str, float] = {}
     _timed_decode(times)
     (unit,) = list(expand(str(broker)))
     found: list[pl.DataFrame] = []
@@ -91,19 +119,23 @@ def measure(broker: Path, pack_path: Path, key: Path) -> dict[str, Any]:
             cols = {f: list(c) for f, c in detect_columns(table.columns, batch, None).fields.items() if c}
             result.columns = cols
         t = time.perf_counter()
-        norm = normalise_batch(batch, {f: c for f, c in cols.items() if f in CANDIDATE_FIELDS})
+        norm = _normalise(batch, cols, by_field, detail)
         times["normalise"] += time.perf_counter() - t
         t = time.perf_counter()
         entries = combination_fingerprints(norm, pack.secret, CANDIDATE_COMBINATIONS)
         times["hash"] += time.perf_counter() - t
         t = time.perf_counter()
         hits = lookup(entries, pack.contents)
-        times["match"] += time.perf_counter() - t
+        elapsed = time.perf_counter() - t
+        times["match"] += elapsed
+        detail["lookup"] = detail.get("lookup", 0.0) + elapsed
         if hits.height:
             t = time.perf_counter()
             hit_rows = hits[ROW].unique().sort()
             full = normalise_batch(batch[hit_rows], cols).with_columns(hit_rows.alias(ROW))
-            times["normalise"] += time.perf_counter() - t
+            elapsed = time.perf_counter() - t
+            times["normalise"] += elapsed
+            detail["normalise hit rows"] = detail.get("normalise hit rows", 0.0) + elapsed
             t = time.perf_counter()
             row_fps = field_fingerprints(full, pack.secret)
             times["hash"] += time.perf_counter() - t
@@ -116,7 +148,9 @@ def measure(broker: Path, pack_path: Path, key: Path) -> dict[str, Any]:
                 .with_columns(pl.lit(table.label).alias("source"), (pl.col(ROW).cast(pl.Int64) + rows + 1).alias("row"))
                 .select(list(MATCH_SCHEMA))
             )
-            times["match"] += time.perf_counter() - t
+            elapsed = time.perf_counter() - t
+            times["match"] += elapsed
+            detail["grade"] = detail.get("grade", 0.0) + elapsed
         rows += batch.height
         t = time.perf_counter()
     t = time.perf_counter()
@@ -130,8 +164,11 @@ def measure(broker: Path, pack_path: Path, key: Path) -> dict[str, Any]:
     text = render_json(report)
     times["report"] = time.perf_counter() - t
     strong_rows = matches.filter(pl.col("strength") == "strong")["row"].n_unique()
-    return {"rows": rows, "stages": times, "matches": matches.height, "strong_rows": strong_rows,
-            "report_bytes": len(text.encode("utf-8"))}
+    t = time.perf_counter()
+    FileDigest(broker).result()
+    detail["digest"] = time.perf_counter() - t
+    return {"rows": rows, "stages": times, "detail": detail, "by_field": by_field, "columns": cols,
+            "matches": matches.height, "strong_rows": strong_rows, "report_bytes": len(text.encode("utf-8"))}
 
 
 def main() -> None:
@@ -140,8 +177,9 @@ def main() -> None:
     ap.add_argument("broker", type=Path)
     ap.add_argument("--pack", type=Path, required=True)
     ap.add_argument("--key", type=Path, required=True)
+    ap.add_argument("--by-field", action="store_true", help="time each candidate field's normalisation apart")
     a = ap.parse_args()
-    report_result(measure(a.broker, a.pack, a.key))
+    report_result(measure(a.broker, a.pack, a.key, a.by_field))
 
 
 if __name__ == "__main__":

@@ -55,6 +55,23 @@ def test_verifydel_found_every_survivor_and_nothing_else(
         assert check["rows_scanned"] == entry["rows"]
 
 
+def test_smoke_covers_every_layout(smoke: tuple[subprocess.CompletedProcess[str], dict[str, Any]]) -> None:
+    """One 住所 column and 住所1/住所2 beside the split columns, scanned, checked and profiled."""
+    proc, results = smoke
+    scanned = {(e.get("layout"), e["format"]) for e in results["scans"]}
+    assert {("split", f) for f in FORMATS} | {("single", "csv"), ("two", "csv")} <= scanned
+    for entry in results["scans"]:
+        assert entry["distinct_address"]["address"] > 0
+        check = entry["verifydel"]["check"]
+        assert 0 < check["address_agreed"] <= check["planted"], (entry["layout"], check)
+    assert {"single csv", "two csv"} <= set(results["stages"])
+    for label in ("single csv", "two csv"):
+        detail = results["stages"][label]["result"]["detail"]
+        assert {"normalise address", "normalise phone", "lookup", "digest"} <= set(detail), label
+    assert "Layouts side by side" in proc.stdout
+    assert "single layout: scan" in proc.stdout
+
+
 def test_floor_read_every_row(smoke: tuple[subprocess.CompletedProcess[str], dict[str, Any]]) -> None:
     _, results = smoke
     for entry in results["scans"]:

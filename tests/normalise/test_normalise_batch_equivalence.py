@@ -269,6 +269,21 @@ def test_benchmark_broker_data(tmp_path: Path) -> None:
         assert_same(part, BROKER_COLUMNS)
 
 
+@pytest.mark.parametrize(
+    ("layout", "columns"),
+    [("single", {"name": ["氏名"], "address": ["住所"], "phone": ["TEL"]}),
+     ("two", {"name": ["氏名"], "address": ["住所1", "住所2"], "phone": ["TEL"]})],
+)
+def test_benchmark_broker_layouts(tmp_path: Path, layout: str, columns: dict[str, list[str]]) -> None:
+    """The benchmark's one-住所-column and 住所1/住所2 layouts (nearly every address distinct)."""
+    generate = _generator()
+    generate.generate(tmp_path, 5_000, [40_000], formats={layout: ["csv"]})  # type: ignore[attr-defined]
+    frame = pl.read_csv(tmp_path / f"broker-{layout}-40k.csv", infer_schema=False)
+    assert frame.height == 40_000
+    for part in frame.iter_slices(20_000):
+        assert_same(part, columns)
+
+
 def _demo_frames(records: int) -> Iterator[tuple[pl.DataFrame, dict[str, list[str]]]]:
     from verifydel.demo.synth import build_plan
     from verifydel.columns import detect_columns
