@@ -25,6 +25,7 @@ import hashlib
 import ipaddress
 import json
 import logging
+import os
 import re
 import secrets
 import socket
@@ -153,6 +154,14 @@ def connect(spec: ClusterSpec, *, insecure: bool = False) -> Iterator[Any]:
         yield client
 
 
+def local_threads(spec: ClusterSpec) -> int | None:
+    """Batch threads per worker of a LocalCluster (its workers share this machine's cores);
+    None for a remote cluster (the scan's own default)."""
+    if spec.address is not None:
+        return None
+    return max(1, (os.cpu_count() or 1) // spec.local_workers)
+
+
 def _plugin_name(pack: LoadedPack, options: ScanOptions) -> str:
     """The plugin's name: the pack's SHA-256, and a hash of this scan's options (never them)."""
     salt = secrets.token_bytes(16)  # two scans at once never share (nor tear down) one plugin
@@ -170,11 +179,14 @@ def scan_on_cluster(
     journal: ScanJournal | None = None,
     part_bytes: int = PART_BYTES,
     send_pack: bool = True,
+    threads: int | None = None,
 ) -> Report:
     """Scan ``sources`` on the cluster ``client`` reaches; the report a local ``scan`` writes.
 
     ``send_pack``: send the pack's bytes with the plugin (else every worker must read it at
-    ``pack.path``). ``part_bytes``: files larger than this are read in parts of about that size."""
+    ``pack.path``). ``part_bytes``: files larger than this are read in parts of about that size.
+    ``threads``: threads each worker task matches batches on (default: the client's cores, as
+    ``options.threads``; a LocalCluster of N workers: the cores / N, ``local_threads``)."""
     started_at = journal.started_at if journal is not None else datetime.now(UTC).isoformat(timespec="seconds")
     exclude = (journal.path,) if journal is not None else ()
     planned = plan(sources, options.reading(), part_bytes=part_bytes, exclude=exclude)
@@ -186,6 +198,8 @@ def scan_on_cluster(
         for part in p.parts
         if part.key not in known
     ]
+    if threads is not None:
+        options = dataclasses.replace(options, threads=threads)
     name = _plugin_name(pack, options)
     data = pack.path.read_bytes() if send_pack else None
     client.register_plugin(PackPlugin(name, pack.sha256, pack.secret, options, str(pack.path), data), name=name)

@@ -56,6 +56,8 @@ class PackPlugin(WorkerPlugin):
         self.name = name
         self.sha256 = sha256
         self.secret = secret
+        # batches matched on this machine's cores, shared by the worker processes it runs
+        # (``threads`` of ``options``: set by the client for a LocalCluster; else every core)
         self.options = dataclasses.replace(options, stop=None)
         self.path = path
         self.data = data
