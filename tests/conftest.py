@@ -37,3 +37,15 @@ def _make_pack(folder: Path, leaked_csv: str, *, id_column: str = "ID", name: st
 def pack_factory() -> PackFactory:
     """``pack_factory(folder, leaked_csv, id_column="ID")`` → a loaded pack of that leaked set."""
     return _make_pack
+
+
+@pytest.fixture(scope="module")
+def dask_client():  # type: ignore[no-untyped-def]
+    """A Dask client of a real LocalCluster (2 worker processes, 1 thread each), as
+    ``scan --cluster local:2`` starts it; one per test module. Dask is a test dependency:
+    it is imported, never skipped (under CI a skipped cluster test would hide the feature)."""
+    from verifydel.cluster.client import ClusterSpec, connect
+
+    with connect(ClusterSpec.parse("local:2")) as client:
+        client.wait_for_workers(2, timeout=120)
+        yield client

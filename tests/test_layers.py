@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"match"},
     {"report"},
     {"scan", "attest"},
+    {"cluster"},
     {"cli"},
     {"__main__"},
 ]

@@ -35,7 +35,7 @@ from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW
 from verifydel.normalise.gazetteer import gazetteer
 from verifydel.pipeline.sweep import SweepOptions
-from verifydel.pipeline import Observer, Outcome, consume_table, read
+from verifydel.pipeline import Consume, Observer, Outcome, consume_table, read
 from verifydel.report.model import MATCH_SCHEMA, OPTIONAL_MATCH_SCHEMA, PackSummary, Report
 
 #: What the CLI's progress display listens to: the reader's observer (``pipeline.Observer``),
@@ -178,11 +178,8 @@ def scan(
     when the journaled scan first did."""
     options = options or ScanOptions()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    gazetteer_used = gazetteer().metadata()  # before any source is read: a broken install stops here
-
-    def consume(table: Table, unit: Unit) -> Outcome:
-        return _scan_table(table, pack, options, observer, unit_label=unit.label, live=unit.path is None)
-
+    gazetteer()  # before any source is read: a broken install stops here
+    consume = table_consumer(pack, options, observer)
     if journal is None:
         outcomes = read(sources, options.reading(), consume, observer, jobs=options.jobs)
     else:
@@ -197,15 +194,30 @@ def scan(
             finished=journal.record,
             exclude=(journal.path,),
         )
+    return make_report(pack, started_at, outcomes, show_values=options.show_values)
+
+
+def table_consumer(pack: LoadedPack, options: ScanOptions, observer: ScanObserver | None = None) -> Consume:
+    """What a scan does with each table the reader hands it (``pipeline.read``'s ``consume``):
+    the same for a local scan and for a cluster worker's unit (``verifydel.cluster``)."""
+
+    def consume(table: Table, unit: Unit) -> Outcome:
+        return _scan_table(table, pack, options, observer, unit_label=unit.label, live=unit.path is None)
+
+    return consume
+
+
+def make_report(pack: LoadedPack, started_at: str, outcomes: list[Outcome], *, show_values: bool) -> Report:
+    """The report of a scan whose sources ended as ``outcomes`` (in source order)."""
     return Report(
         tool_version=__version__,
         pack=pack.summary(),
         started_at=started_at,
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         sources=[o.result for o in outcomes],
-        matches=_collect_matches(outcomes, options.show_values),
+        matches=_collect_matches(outcomes, show_values),
         normalisation=NORMALISATION_VERSION,
-        gazetteer=gazetteer_used,
+        gazetteer=gazetteer().metadata(),
     )
 
 
@@ -225,4 +237,14 @@ def _collect_matches(outcomes: list[Outcome], show_values: bool) -> pl.DataFrame
     )
 
 
-__all__ = ["NORMALISATION_VERSION", "LoadedPack", "ScanJournal", "ScanObserver", "ScanOptions", "load_pack", "scan"]
+__all__ = [
+    "NORMALISATION_VERSION",
+    "LoadedPack",
+    "ScanJournal",
+    "ScanObserver",
+    "ScanOptions",
+    "load_pack",
+    "make_report",
+    "scan",
+    "table_consumer",
+]

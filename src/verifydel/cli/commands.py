@@ -245,6 +245,19 @@ def _show_metadata(meta: dict[str, Any], as_json: bool) -> None:
     help="Continue the scan the journal beside the report (REPORT.journal) was kept for: "
     "sources it holds are not read again. Give the same command as before.",
 )
+@click.option(
+    "--cluster",
+    "cluster",
+    default=None,
+    metavar="ADDRESS|local:N",
+    help="Spread the scan over a Dask cluster: a scheduler's tls://HOST:PORT (or tcp://), or local:N "
+    "(N worker processes here). The report is the one a local scan writes.",
+)
+@click.option(
+    "--insecure-cluster",
+    is_flag=True,
+    help="Allow --cluster tcp://ADDRESS on another machine: the key then crosses the network in the clear.",
+)
 @quiet_option
 @handle_errors
 def scan(
@@ -267,6 +280,8 @@ def scan(
     case_id: str | None,
     fail_on: str,
     resume: bool,
+    cluster: str | None,
+    insecure_cluster: bool,
     quiet: bool,
     **limits: Any,
 ) -> None:
@@ -304,6 +319,12 @@ def scan(
         outputs, inputs=[pack_path, key_path, *(p for p in (sign_path,) if p)], signing=sign_path is not None
     )
     check_resume(resume, outputs, show_values)
+    spec = None
+    if cluster is not None:
+        from verifydel.cluster.client import ClusterSpec, refuse_plain_remote
+
+        spec = ClusterSpec.parse(cluster)
+        refuse_plain_remote(spec, insecure_cluster)  # before the key is read
     signing_key = None
     if sign_path is not None:
         from verifydel.report.signing import read_signing_key
@@ -331,8 +352,11 @@ def scan(
     # A first SIGINT/SIGTERM stops the scan, which still writes its report; see cli.interrupts.
     with interruptible(stop):
         try:
-            with ObserverProgress(console) as progress:
-                report = run_scan(sources, pack, options, observer=progress, journal=journal)
+            if spec is not None:
+                report = _scan_on_cluster(spec, insecure_cluster, sources, pack, options, journal, console)
+            else:
+                with ObserverProgress(console) as progress:
+                    report = run_scan(sources, pack, options, observer=progress, journal=journal)
         finally:
             if journal is not None:
                 journal.close()
@@ -364,6 +388,19 @@ def scan(
     for note in notes:
         click.echo(note, err=True)
     sys.exit(int(code))
+
+
+def _scan_on_cluster(spec: Any, insecure: bool, sources: tuple[str, ...], pack: Any, options: Any, journal: Any, console: Any) -> Any:
+    """``scan --cluster``: the same report, read by a Dask cluster's workers (``verifydel.cluster``)."""
+    from verifydel.cli.progress import ClusterProgress
+    from verifydel.cluster.client import connect, local_threads, scan_on_cluster
+
+    with connect(spec, insecure=insecure) as client, ClusterProgress(console) as progress:
+        # a LocalCluster's workers share this machine's cores; a remote one's pack is sent
+        return scan_on_cluster(
+            sources, pack, options, client, observer=progress, journal=journal,
+            send_pack=spec.address is not None, threads=local_threads(spec),
+        )  # fmt: skip
 
 
 @main.command()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from types import TracebackType
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from verifydel.core.coverage import SCANNED, SourceResult
 from verifydel.report.progress import ScanProgress
@@ -76,3 +78,54 @@ class ObserverProgress:
             if units[i][0] == label:
                 self.display.end_source(units.pop(i)[1])
                 return
+
+
+class ClusterProgress:
+    """``scan --cluster``'s progress on a terminal (silent in a pipe): work units done of all,
+    rows and bytes read with their rates, and the workers the cluster has now."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        self._lock = threading.Lock()
+        self._rows = 0
+        self._bytes = 0
+        self._started = time.monotonic()
+
+    def __enter__(self) -> ClusterProgress:
+        if self.console.is_terminal:
+            self._progress = Progress(
+                TextColumn("cluster"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("units  {task.fields[stats]}"),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(et, e, tb)
+
+    def planned(self, units: int, total_bytes: int, workers: int) -> None:
+        self._started = time.monotonic()
+        if self._progress is not None:
+            self._task = self._progress.add_task("scan", total=units, stats=self._stats(workers))
+
+    def unit_done(self, read_bytes: int, rows: int, workers: int) -> None:
+        with self._lock:
+            self._rows += rows
+            self._bytes += read_bytes
+            if self._progress is not None and self._task is not None:
+                self._progress.update(self._task, advance=1, stats=self._stats(workers))
+
+    def _stats(self, workers: int) -> str:
+        seconds = max(time.monotonic() - self._started, 1e-6)
+        return (
+            f"{self._rows:,} rows  {self._rows / seconds:,.0f} rows/s  "
+            f"{self._bytes / seconds / 1e6:,.1f} MB/s  {workers} worker{'s' if workers != 1 else ''}"
+        )

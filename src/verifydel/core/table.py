@@ -54,3 +54,8 @@ class Table:
     #: rows read; never more than the file's size, all of it once the batches are done).
     #: None when the reader cannot tell: progress then counts rows only.
     position: Callable[[], int] | None = None
+    #: For a table read from a part of its file past the first (``Unit.span``): the table of
+    #: the whole file. Its header row and first batch choose the columns (and whether it is
+    #: read as text), as a reading of the whole file would; this part's rows are numbered
+    #: from its own start (the caller adds the rows before it).
+    whole: Table | None = None

@@ -41,6 +41,23 @@ class Unit:
     #: SHA-256 of the unit's bytes when already known (an archive member hashed as it was
     #: spooled); None: the reader hashes ``path`` as it reads it (see ``core.digest``).
     sha256: str | None = field(default=None, compare=False)
+    #: Only bytes ``start``..``end`` of the file (a work unit of a scan spread over a cluster,
+    #: ``verifydel.cluster``): delimited text reads the records starting in it (``start`` is
+    #: 0 or just after a record's line end), unstructured bytes the phone-shaped spans starting in it.
+    #: The reader does not hash such a unit: the whole file's digest is taken apart.
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Span:
+    """Bytes ``start``..``end`` of a file: one part of it (see ``Unit.span``)."""
+
+    start: int
+    end: int
+    #: Where the file's first part ends (``end`` of the part starting at 0): a later part of
+    #: delimited text chooses its columns from the reading of the first part, whose first
+    #: batch is the whole file's, rather than reading the whole file again for them.
+    head: int
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,18 @@ def reads_whole(unit: Unit) -> bool:
     )
 
 
+def reader_kind(unit: Unit, *, encoding: str | None = None, prefer_text: bool = False) -> str | None:
+    """The ``KIND`` of the format that reads this file (its head sniffed as ``open_tables``
+    does), without opening it; None when none does. Raises SourceError if it cannot be read."""
+    if unit.path is None:
+        return None
+    probe = Probe.read(unit.path, encoding, prefer_text=prefer_text)
+    for reader in FORMAT_READERS:
+        if reader.sniff(probe):
+            return str(reader.KIND)
+    return None
+
+
 def open_tables(unit: Unit, *, encoding: str | None = None, prefer_text: bool = False) -> list[Table]:
     """The tables of one unit, its format chosen by content (never by file extension).
 
@@ -93,4 +105,4 @@ def open_tables(unit: Unit, *, encoding: str | None = None, prefer_text: bool = 
     )
 
 
-__all__ = ["BATCH_ROWS", "FORMAT_READERS", "Table", "open_tables", "reads_whole"]
+__all__ = ["BATCH_ROWS", "FORMAT_READERS", "Table", "open_tables", "reader_kind", "reads_whole"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import re
 import unicodedata
@@ -24,13 +25,14 @@ from typing import Final
 
 import polars as pl
 
-from verifydel.errors import DecodeError, FormatError
+from verifydel.core.tempfiles import private_temp_path
+from verifydel.errors import DecodeError, FormatError, SourceError
 from verifydel.decoders.utf8 import readable_as_utf8
 from verifydel.formats._frames import POLARS_CSV_ENCODINGS, ReadPosition, note_replacements, stream_frames
 from verifydel.core.headers import positional_names, unique_column_names
 from verifydel.formats._probe import Probe
 from verifydel.core.table import Table
-from verifydel.core.unit import Unit
+from verifydel.core.unit import Span, Unit
 
 KIND: Final = "csv"
 TSV_KIND: Final = "tsv"
@@ -117,9 +119,21 @@ def looks_like_data(cells: Sequence[str]) -> bool:
 
 
 def open_tables(unit: Unit, probe: Probe) -> list[Table]:
+    """The file's one table; of a ``Unit.span``, the records starting in those bytes: the first
+    part is read as the whole file's head (its header row skipped or scanned as data), a later
+    one from its first byte, with the whole file's table (``Table.whole``) to choose columns."""
+    if unit.span is None or unit.span.start == 0:
+        return [_open(unit, probe)]
+    head = unit.span.head
+    whole = _open(dataclasses.replace(unit, span=Span(0, head, head)), probe)
+    part = _open(unit, probe, whole=whole)
+    return [part]
+
+
+def _open(unit: Unit, probe: Probe, *, whole: Table | None = None) -> Table:
     text = _complete_records(probe)
     if not text.strip():
-        return [Table(unit.label, KIND, [], iter(()), encoding=None, notes=["empty file"])]
+        return Table(unit.label, KIND, [], iter(()), encoding=None, notes=["empty file"])
     delimiter = sniff_delimiter(text)
     records = _records(text, delimiter)
     first = next((i for i, record in enumerate(records) if not _is_blank(record)), None)
@@ -143,21 +157,23 @@ def open_tables(unit: Unit, probe: Probe) -> list[Table]:
         encoding=probe.encoding,
         delimiter=delimiter,
         eol="\r" if "\n" not in text and "\r" in text else "\n",
-        # polars counts every record, blank ones too, when it skips rows
-        skip_rows=first + 1 if has_header else first,
+        # polars counts every record, blank ones too, when it skips rows; a later part of
+        # the file (``whole`` given) starts at a record
+        skip_rows=0 if whole is not None else first + 1 if has_header else first,
         columns=columns,
         what=kind.upper(),
+        span=unit.span,
     )
     notes = [] if has_header else [HEADERLESS_NOTE]
     # The header cells as read: the pipeline also scans them as a data row (row 0)
     # when they look like a record rather than labels.
-    header_row = _header_cells(first_row, width) if has_header else None
+    header_row = _header_cells(first_row, width) if has_header and whole is None else None
     # polars does not say where in the file it is: the rows read tell, at the rate of the head
     position = ReadPosition.from_head(probe.size, probe.bytes_of_head_text(text), records)
     table = Table(unit.label, kind, columns, iter(()), encoding=probe.encoding, notes=notes,
-                  header_row=header_row, position=position)
+                  header_row=header_row, position=position, whole=whole)
     table.batches = position.tracking(reading.batches(table))
-    return [table]
+    return table
 
 
 def _header_cells(first_row: list[str], width: int) -> list[str | None]:
@@ -179,6 +195,7 @@ class _CsvReading:
         skip_rows: int,
         columns: list[str],
         what: str,
+        span: Span | None = None,
     ) -> None:
         self.path = path
         self.encoding = encoding
@@ -187,16 +204,39 @@ class _CsvReading:
         self.skip_rows = skip_rows
         self.columns = columns
         self.what = what
+        self.span = span
 
     def batches(self, table: Table) -> Iterator[pl.DataFrame]:
         # A generator: nothing is read (and no temporary file made) until the
         # scanner asks for the first batch; the temporary file goes when it is done.
-        with readable_as_utf8(
-            self.path, self.encoding, direct=POLARS_CSV_ENCODINGS, suffix=".csv"
+        with self._bytes() as path, readable_as_utf8(
+            path, self.encoding, direct=POLARS_CSV_ENCODINGS, suffix=".csv"
         ) as (readable, replaced):
             note_replacements(table, replaced)
             if readable.stat().st_size > 0:
                 yield from self._scan(readable)
+
+    @contextlib.contextmanager
+    def _bytes(self) -> Iterator[Path]:
+        """The file, or a private copy of the bytes of its span (polars reads whole files)."""
+        if self.span is None:
+            yield self.path
+            return
+        start, end = self.span.start, self.span.end
+        with private_temp_path(".csv") as copy:
+            try:
+                with open(self.path, "rb") as src, open(copy, "wb") as out:
+                    src.seek(start)
+                    left = end - start
+                    while left > 0 and (block := src.read(min(left, 16 << 20))):
+                        out.write(block)
+                        left -= len(block)
+            except OSError as exc:
+                raise SourceError(
+                    f"cannot read the file: {(exc.strerror or type(exc).__name__).lower()}",
+                    hint="check the medium",
+                ) from None
+            yield copy
 
     def _scan(self, path: Path) -> Iterator[pl.DataFrame]:
         # The header was read from the head of the file: polars skips it and reads

@@ -104,6 +104,26 @@ def _with_header(
     return itertools.chain([first], batches), True
 
 
+def whole_sample(table: Table) -> pl.DataFrame | None:
+    """For a part of a file (``Table.whole`` set): the batch a reading of the whole file
+    chooses columns from (its first, led by its header row when that might be a record);
+    None for a table read whole, or a whole file with no row."""
+    whole = table.whole
+    if whole is None:
+        return None
+    batches, _ = _with_header(whole, iter(whole.batches))
+    try:
+        return next(batches, None)
+    finally:
+        _close(whole.batches)
+
+
+def _close(batches: object) -> None:
+    close = getattr(batches, "close", None)
+    if close is not None:
+        close()  # a CSV reader's generator removes its temporary copy
+
+
 def numbered_batches(
     table: Table,
     mapping: Mapping[str, Sequence[str]] | None,
@@ -122,7 +142,8 @@ def numbered_batches(
     decided = False
     for batch in batches:
         if not decided:
-            found = choose_columns(table, batch, mapping)
+            sample = whole_sample(table)
+            found = choose_columns(table, batch if sample is None else sample, mapping)
             chosen.fields, chosen.notes, chosen.shown = found.fields, found.notes, found.shown
             decided = True
             if on_chosen is not None:
@@ -151,6 +172,10 @@ def text_unless_matchable(
         return tables
     head = header_as_data(table)
     sample = first if head is None else pl.concat([head, first.select(table.columns)])
+    if table.whole is not None:  # a part of a file: decided as for the whole file
+        sample = whole_sample(table)
+        if sample is None:
+            sample = first
     choice = detect_columns(table.columns, sample.select(table.columns), mapping)
 
     def found(field: str) -> bool:
@@ -163,9 +188,7 @@ def text_unless_matchable(
     if found(PHONE) or found(ADDRESS):
         table.batches = itertools.chain([first], batches)
         return tables
-    close = getattr(batches, "close", None)
-    if close is not None:
-        close()  # a CSV reader's generator removes its temporary copy
+    _close(batches)
     text = open_unstructured(unit, encodings_for(encoding), encoding=table.encoding, binary=False)
     text.notes.append(AS_TEXT_NOTE)
     return [text]

@@ -112,7 +112,7 @@ def stopped_part_way(outcomes: list[Outcome]) -> bool:
     return any(o.result.status == INTERRUPTED for o in outcomes)
 
 
-def _excluded(item: Unit | UnitFailure, exclude: Sequence[Path]) -> bool:
+def is_excluded(item: Unit | UnitFailure, exclude: Sequence[Path]) -> bool:
     path = getattr(item, "path", None)
     if path is None or not exclude:
         return False
@@ -214,6 +214,8 @@ def _start_digest(unit: Unit) -> FileDigest | str | None:
         return unit.sha256
     if unit.path is None or unit.opener is not None:  # a live table, or a file read as another entry too
         return None
+    if unit.span is not None:  # a part of a file: the whole file's digest is taken apart
+        return None
     return FileDigest(unit.path)
 
 
@@ -312,7 +314,7 @@ def read(
     (a resumed scan's journal). ``finished(label, outcomes)`` is called, from the thread
     that read it, for every top-level unit read to its end (not stopped part-way). The files
     of ``exclude`` (the command's own, e.g. its journal) are never read, should a folder hold them."""
-    work = [item for item in top_units(sources, options) if not _excluded(item, exclude)]
+    work = [item for item in top_units(sources, options) if not is_excluded(item, exclude)]
     known = known or {}
 
     def run(item: Unit | UnitFailure) -> list[Outcome]:

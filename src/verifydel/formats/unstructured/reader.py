@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 import polars as pl
 
@@ -36,6 +36,7 @@ from verifydel.formats.unstructured._carve import (
     ASCII_COMPATIBLE,
     ENCODINGS,
     UTF16,
+    Span,
     carve,
     searches_for,
     window_start,
@@ -43,6 +44,7 @@ from verifydel.formats.unstructured._carve import (
 from verifydel.formats._probe import Probe
 from verifydel.core.table import BATCH_ROWS, Table
 from verifydel.normalise.batch import ROW
+from verifydel.core.unit import Span as UnitSpan
 from verifydel.core.unit import Unit
 
 KIND: Final = "text"
@@ -142,7 +144,7 @@ def open_unstructured(
     """The unit's bytes as a table of phone-shaped spans (see the module docstring)."""
     if unit.path is None:
         raise SourceError(f"{unit.label} holds no bytes to read")
-    reading = _Reading(unit.path, tuple(encodings), chunk_bytes, window)
+    reading = _Reading(unit.path, tuple(encodings), chunk_bytes, window, unit.span)
     return UnstructuredTable(
         position=reading.position,
         label=unit.label,
@@ -169,12 +171,18 @@ class _Reading:
     """How to read one unit's bytes; ``batches`` does it, lazily, when iterated."""
 
     def __init__(
-        self, path: Path, encodings: tuple[str, ...], chunk_bytes: int, window: int
+        self,
+        path: Path,
+        encodings: tuple[str, ...],
+        chunk_bytes: int,
+        window: int,
+        span: UnitSpan | None = None,
     ) -> None:
         self.path = path
         self.searches = searches_for(encodings)
         self.chunk_bytes = chunk_bytes
         self.window = window
+        self.span = span
         self._read = 0  # bytes of the file read for the batches yielded so far
 
     def position(self) -> int:
@@ -189,9 +197,16 @@ class _Reading:
         pending: list[pl.DataFrame] = []
         rows = 0
         yielded = False
+        origin, first, last = 0, 0, None  # the spans kept start in [first, last)
         try:
-            with open(self.path, "rb") as stream:
-                for spans in carve(stream, chunk_bytes=self.chunk_bytes, searches=self.searches):
+            with open(self.path, "rb") as file:
+                stream: BinaryIO = file
+                if self.span is not None:
+                    first, last = self.span.start, self.span.end
+                    origin = max(first - SPAN_LEAD_BYTES, 0)
+                    stream = _Part(file, origin, last + SPAN_TAIL_BYTES)
+                for found in carve(stream, chunk_bytes=self.chunk_bytes, searches=self.searches):
+                    spans = found if self.span is None else _within(found, origin, first, last)
                     if spans:
                         frame = _frame(spans)
                         pending.append(frame)
@@ -237,6 +252,38 @@ class _Reading:
                 hint="check the medium",
             ) from None
         return pl.DataFrame({ROW: out_rows, TEXT: texts}, schema={ROW: pl.UInt32, TEXT: pl.String})
+
+
+#: A part of a file (``Unit.span``) is searched from this many bytes before its start, so
+#: that each search has found its footing (where it goes on after the matches before the
+#: part) by the time it reaches the part, as one search of the whole file would have.
+SPAN_LEAD_BYTES: Final = 64 << 10
+#: ... and to this many bytes past its end, so that a span starting in it is read whole
+#: (a span is at most a few hundred bytes, see ``_carve.MAX_SPAN_BYTES``).
+SPAN_TAIL_BYTES: Final = 4 << 10
+
+
+class _Part:
+    """Bytes ``start``..``end`` of an open file as a stream (reads stop at ``end``)."""
+
+    def __init__(self, file: BinaryIO, start: int, end: int) -> None:
+        file.seek(start)
+        self._file, self._left, self._start = file, end - start, start
+
+    def read(self, n: int = -1) -> bytes:
+        n = self._left if n < 0 else min(n, self._left)
+        data = self._file.read(n) if n > 0 else b""
+        self._left -= len(data)
+        return data
+
+    def tell(self) -> int:
+        return self._file.tell() - self._start
+
+
+def _within(spans: Sequence[Span], origin: int, first: int, last: int) -> list[Span]:
+    """``spans`` (offsets from ``origin``) that start in [first, last), with file offsets."""
+    moved = (s._replace(start=s.start + origin, end=s.end + origin) for s in spans)
+    return [s for s in moved if first <= s.start < last]
 
 
 def _readings(before: bytes, after: bytes, encoding: str, lo: int = 0, end: int = 0) -> list[str]:
