@@ -49,6 +49,10 @@ class UnsupportedPackVersionError(PackError):
     """The pack was written by a format version this reader does not know."""
 
 
+class OtherNormalisationError(PackError):
+    """The pack holds values normalised by another normalisation version."""
+
+
 class WrongKeyError(PackError):
     """The key does not belong to this pack."""
 

@@ -31,6 +31,7 @@ from verifydel.fingerprint.pack import PackContents, PackHeader, read_pack
 from verifydel.match import CANDIDATE_COMBINATIONS, match_batch
 from verifydel.match.index import prepare as prepare_lookup
 from verifydel.match.window import corroborate
+from verifydel.errors import OtherNormalisationError
 from verifydel.normalise import NORMALISATION_VERSION
 from verifydel.normalise.batch import ROW
 from verifydel.normalise.gazetteer import gazetteer
@@ -79,6 +80,12 @@ def load_pack(path: Path, secret: Secret) -> LoadedPack:
     """Authenticate and load a pack, keeping in memory only what the scan looks up."""
     keep = {COMBINATION_CODE[c] for c in CANDIDATE_COMBINATIONS}
     header, contents, sha = read_pack(path, secret, keep=keep)
+    if header.normalisation != NORMALISATION_VERSION:
+        raise OtherNormalisationError(
+            f"{path} holds values normalised as {header.normalisation!s:.20}; this verifydel normalises as "
+            f"{NORMALISATION_VERSION}, and values written alike would not agree. Fingerprint the leaked set "
+            "again with this version (verifydel fingerprint), or scan with the version that built the pack."
+        )
     prepare_lookup(contents)  # bucket directories, built while the first batches are read
     return LoadedPack(path=path, header=header, contents=contents, sha256=sha, secret=secret)
 

@@ -289,3 +289,18 @@ def test_fingerprint_refuses_a_pack_that_appears_while_it_reads(sealed: Path, mo
         build_pack(["leaked.csv"], read_key(Path("k.key")), Path("late.vdpack"), id_column="顧客ID")
     assert Path("late.vdpack").read_bytes() == b"someone else's file"
     assert not Path("late.vdpack.part").exists()
+
+
+def test_a_pack_of_another_normalisation_version_is_refused(
+    broker_clean: str, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import verifydel.fingerprint.build as build
+
+    monkeypatch.setattr(build, "NORMALISATION_VERSION", "jp-1")
+    res = runner.invoke(main, ["fingerprint", "leaked.csv", "--key", "k.key", "--out", "old.vdpack", "--id-column", "顧客ID"])
+    assert res.exit_code == 0, res.output
+    monkeypatch.undo()
+    res = _scan(runner, pack="old.vdpack")
+    assert res.exit_code == ExitCode.CANNOT_START, res.output
+    assert "normalised as jp-1" in res.output and "Fingerprint the leaked set again" in res.output
+    assert not Path("r.json").exists()
