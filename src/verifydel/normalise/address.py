@@ -217,19 +217,20 @@ def clear_address_caches() -> None:
 
 
 def _split(values: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """Steps 1 and 2 on raw values: (head, cut tail), both null where the value is."""
-    frame = values.to_frame("v").select(pl.col("v").str.replace(RAW_LEAD_REGEX, ""))
-    v = pl.col("v")
-    at = v.str.find(FIRST_DIGIT_REGEX).fill_null(v.str.len_bytes())
-    b = v.cast(pl.Binary)
-    parts = frame.select(
-        b.bin.head(at).cast(pl.String).alias("head"), b.bin.slice(at).cast(pl.String).alias("tail")
+    """Steps 1 and 2 on raw values: (head, cut tail), both null where the value is.
+
+    Every sub-expression is a column of its own before it is used twice (an eager
+    select computes a shared sub-expression once per use)."""
+    v, b, at = pl.col("v"), pl.col("b"), pl.col("at")
+    frame = values.to_frame("v").select(v.str.replace(RAW_LEAD_REGEX, ""))
+    frame = frame.select(v.cast(pl.Binary).alias("b"), v.str.find(FIRST_DIGIT_REGEX).fill_null(v.str.len_bytes()).alias("at"))
+    frame = frame.select(b.bin.head(at).alias("h"), b.bin.slice(at).cast(pl.String).alias("t"))
+    t = pl.col("t")
+    frame = frame.select("h", t.cast(pl.Binary).alias("tb"), t.str.find(TAIL_CUT_REGEX).fill_null(t.str.len_bytes()).alias("cut"))
+    frame = frame.select(
+        pl.col("h").cast(pl.String).alias("head"), pl.col("tb").bin.head(pl.col("cut")).cast(pl.String).alias("tail")
     )
-    t = pl.col("tail")
-    cut = t.str.find(TAIL_CUT_REGEX).fill_null(t.str.len_bytes())
-    tb = t.cast(pl.Binary)
-    parts = parts.select("head", tb.bin.head(cut).cast(pl.String).alias("tail"))
-    return parts.get_column("head"), parts.get_column("tail")
+    return frame.get_column("head"), frame.get_column("tail")
 
 
 def _lookup(cache: ValueCache, values: pl.Series, cached: bool) -> pl.DataFrame:
