@@ -96,3 +96,13 @@ def test_attestation_tier_agrees(leak) -> None:
     ids = {"#1": "L1", "#2": "L2", "#3": "L3"}
     found = [(row, ids[rec], strength, fields) for row, rec, strength, fields in _found(done.report.matches)]
     assert found == _expected()
+
+
+def test_a_name_that_agrees_by_its_reading_is_not_listed_as_disagreeing(leak) -> None:  # type: ignore[no-untyped-def]
+    base, secret, pack, _ = leak
+    report = scan([str(base / "broker")], load_pack(pack, secret), ScanOptions())
+    rows = {row: (fields, disagreed) for row, fields, disagreed in report.matches.select("row", "fields", "disagreed").rows()}
+    fields, disagreed = rows[3]  # SATO TARO: the reading agrees, the kanji name differs in writing only
+    assert "name_kana" in fields and "name" not in disagreed
+    fields, disagreed = rows[12]  # サイトウ タロウ: another reading, another name
+    assert "name" in disagreed and "name_kana" in disagreed

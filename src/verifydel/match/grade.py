@@ -66,6 +66,14 @@ MISSING = "missing"  # one side holds the field, the other does not
 MATCH_LISTS = ("fields", DISAGREED, MISSING)
 
 
+def _agrees_as_name(field: str) -> pl.Expr:
+    """The field agrees; for the name and its reading, either does: a kana broker name that
+    agrees with the leaked フリガナ is not listed as a name that disagrees (kana vs kanji)."""
+    if field in (NAME, NAME_KANA):
+        return pl.col(NAME) | pl.col(NAME_KANA)
+    return pl.col(field)
+
+
 def grade(hits: pl.DataFrame, row_fps: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
     """Hits (_row, _rec, code) → matches (_row, _rec, fields, disagreed, missing, strength).
 
@@ -109,7 +117,7 @@ def grade(hits: pl.DataFrame, row_fps: pl.DataFrame, records: pl.DataFrame) -> p
         ROW,
         REC,
         listed(pl.col).alias("fields"),
-        listed(lambda f: row_has(f) & rec_has(f) & ~pl.col(f)).alias(DISAGREED),
+        listed(lambda f: row_has(f) & rec_has(f) & ~_agrees_as_name(f)).alias(DISAGREED),
         listed(lambda f: row_has(f) ^ rec_has(f)).alias(MISSING),
         strength.alias("strength"),
     ).drop_nulls("strength")
