@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from verifydel.demo import make_demo
 from verifydel.fingerprint.build import build_pack

@@ -7,16 +7,13 @@ row stating the other prefecture must not agree; one stating none (or the same) 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from verifydel.attest import answer_request, finish, make_request
-from verifydel.fingerprint.attest_keys import AttestKey
 from verifydel.fingerprint.build import build_pack
-from verifydel.fingerprint.keys import Secret, write_key
+from verifydel.fingerprint.keys import Secret
 from verifydel.scan import ScanOptions, load_pack, scan
 
 LEAKED = (
@@ -66,17 +63,9 @@ def test_full_tier_compares_the_prefectures_both_sides_state(leak) -> None:  # t
     assert _found(report.matches) == _expected()
 
 
-def test_attestation_tier_compares_them_too(leak) -> None:  # type: ignore[no-untyped-def]
+def test_attestation_tier_compares_them_too(leak, attestation_round) -> None:  # type: ignore[no-untyped-def]
     base, secret, _, attest = leak
-    write_key(base / "regulator.key", secret)
-    old = Path.cwd()
-    os.chdir(base)
-    try:
-        make_request(["broker"], base / "q.vdreq")
-        answer_request(base / "q.vdreq", AttestKey.from_secret(secret), base / "a.vdans", ledger=base / "ledger")
-        done = finish(base / "a.vdans", base / "q.vdreq.state", attest)
-    finally:
-        os.chdir(old)
+    matches = attestation_round(base, secret, attest)
     ids = {"#1": "L1", "#2": "L2", "#3": "L3"}
-    found = [(row, ids[rec], s, f) for row, rec, s, f in _found(done.report.matches)]
+    found = [(row, ids[rec], s, f) for row, rec, s, f in _found(matches)]
     assert found == _expected()

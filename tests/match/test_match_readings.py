@@ -7,16 +7,13 @@ round (request → answer → finish). A name alone is still never a match.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from verifydel.attest import answer_request, finish, make_request
-from verifydel.fingerprint.attest_keys import AttestKey
 from verifydel.fingerprint.build import build_pack
-from verifydel.fingerprint.keys import Secret, write_key
+from verifydel.fingerprint.keys import Secret
 from verifydel.scan import ScanOptions, load_pack, scan
 
 LEAKED = (
@@ -81,20 +78,11 @@ def test_full_tier_kana_and_romaji_names_make_it_strong(leak) -> None:
     assert _found(report.matches) == _expected()
 
 
-def test_attestation_tier_agrees(leak) -> None:
+def test_attestation_tier_agrees(leak, attestation_round) -> None:  # type: ignore[no-untyped-def]
     base, secret, _, attest = leak
-    key_path = base / "regulator.key"
-    write_key(key_path, secret)
-    old = Path.cwd()
-    os.chdir(base)
-    try:
-        make_request(["broker"], base / "q.vdreq")
-        answer_request(base / "q.vdreq", AttestKey.from_secret(secret), base / "a.vdans", ledger=base / "ledger")
-        done = finish(base / "a.vdans", base / "q.vdreq.state", attest)
-    finally:
-        os.chdir(old)
+    matches = attestation_round(base, secret, attest)
     ids = {"#1": "L1", "#2": "L2", "#3": "L3"}
-    found = [(row, ids[rec], strength, fields) for row, rec, strength, fields in _found(done.report.matches)]
+    found = [(row, ids[rec], strength, fields) for row, rec, strength, fields in _found(matches)]
     assert found == _expected()
 
 
