@@ -42,6 +42,11 @@ def _comparable(report: Any) -> dict[str, Any]:
     """As ``kit.comparable``, without a SQLite WAL database's -shm index: whichever scan of
     the case runs first makes it (SQLite's own doing), the second finds it."""
     data = comparable(report)
+    for s in data["sources"]:
+        # its status (scanned, or partial when it changed while read) and the summary's
+        # count of it depend on the same timing
+        if s["path"].endswith("-shm") and s.get("status") in ("partial", "failed"):
+            data["summary"]["sources_" + s["status"]] -= 1
     data["sources"] = [s for s in data["sources"] if not s["path"].endswith("-shm")]
     data["media"] = [m for m in data["media"] if not m["path"].endswith("-shm")]
     return data
