@@ -31,12 +31,14 @@ from typing import Final, Literal
 import numpy as np
 
 from verifydel import containers, formats
+from verifydel.containers import zip_archive
 from verifydel.core.options import ReadOptions
 from verifydel.core.unit import Span, Unit, UnitFailure
 from verifydel.decoders import canonical_encoding
 from verifydel.decoders.parallel import SPLITTABLE
 from verifydel.errors import SourceError, UsageError
 from verifydel.formats import delimited
+from verifydel.formats.excel import xlsx
 from verifydel.formats.unstructured import reader as unstructured
 from verifydel.pipeline.columns import header_as_data
 from verifydel.pipeline.reader import is_excluded
@@ -54,8 +56,9 @@ _CUTTABLE: Final = frozenset(canonical_encoding(e) for e in (*SPLITTABLE, "utf-8
 
 #: How a top-level unit's parts come back together.
 #:   whole: one part, its outcomes as read; rows: delimited text in parts (renumbered);
-#:   spans: unstructured bytes in parts; failure: nothing to read (expand's UnitFailure).
-Layout = Literal["whole", "rows", "spans", "failure"]
+#:   spans: unstructured bytes in parts; members: a zip's members each a part (random
+#:   access), the zip's own entry made by the client; failure: nothing to read (expand's UnitFailure).
+Layout = Literal["whole", "rows", "spans", "members", "failure"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class Part:
     digest: bool = False
     #: Bytes this part reads (progress); None when not known.
     size: int | None = None
+    #: One member of the zip ``unit`` (layout "members"): the worker opens the zip at it only.
+    slot: zip_archive.MemberSlot | None = None
 
 
 @dataclass
@@ -138,7 +143,10 @@ def _split(unit: Unit, options: ReadOptions, part_bytes: int) -> Planned | None:
     if unit.size is None or unit.size <= part_bytes:
         return None
     try:
-        if containers.detect(unit) is not None or formats.reads_whole(unit):
+        handler = containers.detect(unit)
+        if handler is zip_archive and not formats.reads_whole(unit):
+            return _split_zip(unit, options)
+        if handler is not None or formats.reads_whole(unit):
             return None
         kind = formats.reader_kind(unit, encoding=options.encoding, prefer_text=bool(options.mapping))
     except (SourceError, OSError):
@@ -149,6 +157,30 @@ def _split(unit: Unit, options: ReadOptions, part_bytes: int) -> Planned | None:
         bounds = list(range(0, unit.size, part_bytes)) + [unit.size]
         return _planned(unit, "spans", bounds, led=False)
     return None
+
+
+def _split_zip(unit: Unit, options: ReadOptions) -> Planned | None:
+    """A zip, one part per member (``zip_archive.member_slots``), when it can be split: two
+    members or more, and not a workbook holding other members (read as a workbook first)."""
+    assert unit.path is not None
+    if options.limits.max_depth <= 1 or xlsx.layout(unit.path) is xlsx.Layout.WITH_MEMBERS:
+        return None
+    slots = zip_archive.member_slots(unit, options.limits)
+    if slots is None or len(slots) < 2:
+        return None
+    parts = [
+        Part(f"{unit.label}{_SEP}member:{s.index}", unit.label, unit, size=s.entry.compressed_size or 0, slot=s)
+        for s in slots
+    ]
+    parts.append(Part(f"{unit.label}{_SEP}sha256", unit.label, unit, digest=True, size=0))
+    return Planned(unit.label, unit, "members", parts)
+
+
+def whole(planned: Planned) -> Planned:
+    """``planned`` read as one unit (a zip the workers found it cannot split after all)."""
+    item = planned.item
+    assert isinstance(item, Unit)
+    return Planned(planned.label, item, "whole", [Part(item.label, item.label, item, size=item.size)])
 
 
 def _split_delimited(unit: Unit, options: ReadOptions, part_bytes: int) -> Planned | None:
@@ -232,4 +264,4 @@ def iter_parts(planned: Sequence[Planned]) -> Iterator[Part]:
         yield from p.parts
 
 
-__all__ = ["PART_BYTES", "Part", "Planned", "iter_parts", "plan", "record_cuts"]
+__all__ = ["PART_BYTES", "Part", "Planned", "iter_parts", "plan", "record_cuts", "whole"]
