@@ -37,7 +37,7 @@ from typing import Any, Final, Protocol
 
 import polars as pl
 
-from verifydel.cluster.units import PART_BYTES, Part, Planned, plan, whole
+from verifydel.cluster.units import PART_BYTES, TABLE_ROWS, Part, Planned, plan, whole
 from verifydel.cluster.worker import MemberRead, PackPlugin, check, run_part
 from verifydel.containers import zip_archive
 from verifydel.containers._spool import MemberCuts
@@ -181,18 +181,21 @@ def scan_on_cluster(
     observer: ClusterObserver | None = None,
     journal: ScanJournal | None = None,
     part_bytes: int = PART_BYTES,
+    table_rows: int = TABLE_ROWS,
     send_pack: bool = True,
     threads: int | None = None,
 ) -> Report:
     """Scan ``sources`` on the cluster ``client`` reaches; the report a local ``scan`` writes.
 
     ``send_pack``: send the pack's bytes with the plugin (else every worker must read it at
-    ``pack.path``). ``part_bytes``: files larger than this are read in parts of about that size.
+    ``pack.path``). ``part_bytes``: files larger than this are read in parts of about that size;
+    ``table_rows``: live tables with more rows (and a one-column integer primary key), in key
+    ranges of about that many rows.
     ``threads``: threads each worker task matches batches on (default: the client's cores, as
     ``options.threads``; a LocalCluster of N workers: the cores / N, ``local_threads``)."""
     started_at = journal.started_at if journal is not None else datetime.now(UTC).isoformat(timespec="seconds")
     exclude = (journal.path,) if journal is not None else ()
-    planned = plan(sources, options.reading(), part_bytes=part_bytes, exclude=exclude)
+    planned = plan(sources, options.reading(), part_bytes=part_bytes, exclude=exclude, table_rows=table_rows)
     known = dict(journal.known()) if journal is not None else {}
     todo = [
         part
@@ -407,7 +410,10 @@ def _merge_parts(planned: Planned, results: Mapping[str, list[Outcome]], failure
         return _missing(planned, next((failures[p.key] for p in parts if p.key in failures), None))
     first = next(r[0].result for r in read if r)
     result = dataclasses.replace(first, notes=list(first.notes), details=dict(first.details), columns=dict(first.columns))
-    result.bytes, result.medium, result.sha256 = item.size, Medium(item.label, item.size), None  # type: ignore[union-attr]
+    table = planned.layout == "ranges"  # a live table: no bytes, no medium; its row digest
+    result.bytes, result.medium, result.sha256, result.row_digest = (
+        (None, None, None, None) if table else (item.size, Medium(item.label, item.size), None, None)  # type: ignore[union-attr]
+    )
     statuses: list[str] = []
     errors: list[str] = []
     payload: list[pl.DataFrame] = []
@@ -442,6 +448,8 @@ def _merge_parts(planned: Planned, results: Mapping[str, list[Outcome]], failure
         if d.error:
             errors.append(d.error)
             statuses.append(PARTIAL)
+        elif table:
+            result.row_digest = d.row_digest
         else:
             result.sha256 = d.sha256
     elif digest is not None and digest.key in failures:
@@ -450,7 +458,7 @@ def _merge_parts(planned: Planned, results: Mapping[str, list[Outcome]], failure
     result.status = _worst(statuses)
     result.error = "; ".join(dict.fromkeys(errors)) or None
     if result.status == INTERRUPTED:  # not read to its end: no digest, as a local scan
-        result.sha256 = None
+        result.sha256 = result.row_digest = None
     return Outcome(result, payload)
 
 

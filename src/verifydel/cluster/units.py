@@ -32,6 +32,7 @@ import numpy as np
 
 from verifydel import containers, formats
 from verifydel.containers import zip_archive
+from verifydel.core.db_tables import KeyRange
 from verifydel.core.options import ReadOptions
 from verifydel.core.unit import Span, Unit, UnitFailure
 from verifydel.decoders import canonical_encoding
@@ -42,10 +43,13 @@ from verifydel.formats.excel import xlsx
 from verifydel.formats.unstructured import reader as unstructured
 from verifydel.pipeline.columns import header_as_data
 from verifydel.pipeline.reader import is_excluded
-from verifydel.sources import expand
+from verifydel.sources import databases, expand
 
 #: A file larger than this is cut into parts of about this size (when its reader can be).
 PART_BYTES: Final = 256 << 20
+#: A live table with more rows than this (and a one-column integer primary key) is read in
+#: key ranges of about this many rows.
+TABLE_ROWS: Final = 2_000_000
 #: Bytes read at a time while delimited text's cuts are looked for.
 _BLOCK_BYTES: Final = 64 << 20
 #: Between a label and what part of it a ``Part.key`` names: no label holds a NUL.
@@ -57,8 +61,9 @@ _CUTTABLE: Final = frozenset(canonical_encoding(e) for e in (*SPLITTABLE, "utf-8
 #: How a top-level unit's parts come back together.
 #:   whole: one part, its outcomes as read; rows: delimited text in parts (renumbered);
 #:   spans: unstructured bytes in parts; members: a zip's members each a part (random
-#:   access), the zip's own entry made by the client; failure: nothing to read (expand's UnitFailure).
-Layout = Literal["whole", "rows", "spans", "members", "failure"]
+#:   access), the zip's own entry made by the client; ranges: a live table in primary-key
+#:   ranges (renumbered), its row digest a part of its own; failure: nothing to read (expand's UnitFailure).
+Layout = Literal["whole", "rows", "spans", "members", "ranges", "failure"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,10 @@ class Part:
     size: int | None = None
     #: One member of the zip ``unit`` (layout "members"): the worker opens the zip at it only.
     slot: zip_archive.MemberSlot | None = None
+    #: The rows of the live table ``label`` in this range of its primary key (layout "ranges").
+    key_range: KeyRange | None = None
+    #: The range of the table's first rows (the others choose columns from the whole table's).
+    first: bool = False
 
 
 @dataclass
@@ -110,23 +119,34 @@ def plan(
     *,
     part_bytes: int = PART_BYTES,
     exclude: Sequence[Path] = (),
+    table_rows: int = TABLE_ROWS,
 ) -> list[Planned]:
     """Every source's top-level units, in the order a local scan reads them, with their parts."""
-    if part_bytes < 1:
-        raise UsageError("the part size must be at least one byte")
+    if part_bytes < 1 or table_rows < 1:
+        raise UsageError("the part size must be at least one byte, and one row")
     planned: list[Planned] = []
     for source in sources:
         for item in expand(source, tables=options.tables, follow_symlinks=options.follow_symlinks):
             if is_excluded(item, exclude):
                 continue
-            planned.append(_plan_one(source, item, options, part_bytes))
+            planned.append(_plan_one(source, item, options, part_bytes, table_rows))
     return planned
 
 
-def _plan_one(source: str, item: Unit | UnitFailure, options: ReadOptions, part_bytes: int) -> Planned:
+def _plan_one(source: str, item: Unit | UnitFailure, options: ReadOptions, part_bytes: int, table_rows: int) -> Planned:
     if isinstance(item, UnitFailure):
         return Planned(item.label, item, "failure")
     if item.opener is not None or item.path is None:  # a live table: the worker opens it again
+        ranges = None
+        if item.path is None and item.kind in databases.ENGINES and databases.claims(source):
+            ranges = databases.table_ranges(source, item.label, options.tables, table_rows)
+        if ranges is not None:
+            parts = [
+                Part(f"{item.label}{_SEP}keys:{r.low}-{r.high}", item.label, None, source=source, key_range=r, first=i == 0)
+                for i, r in enumerate(ranges)
+            ]
+            parts.append(Part(f"{item.label}{_SEP}row_digest", item.label, None, source=source, digest=True))
+            return Planned(item.label, item, "ranges", parts)
         part = Part(item.label, item.label, None, source=source, size=item.size)
         return Planned(item.label, item, "whole", [part])
     if item.budget is not None:  # never sent: a budget is the worker's own
@@ -264,4 +284,4 @@ def iter_parts(planned: Sequence[Planned]) -> Iterator[Part]:
         yield from p.parts
 
 
-__all__ = ["PART_BYTES", "Part", "Planned", "iter_parts", "plan", "record_cuts", "whole"]
+__all__ = ["PART_BYTES", "TABLE_ROWS", "Part", "Planned", "iter_parts", "plan", "record_cuts", "whole"]

@@ -29,7 +29,7 @@ from verifydel import containers, formats
 from verifydel.cluster.units import Part
 from verifydel.containers import zip_archive
 from verifydel.core.coverage import FAILED, SCANNED, SourceResult, safe_reason
-from verifydel.core.digest import DigestError, FileDigest
+from verifydel.core.digest import DigestError, FileDigest, RowDigest
 from verifydel.core.tempfiles import private_temp_path
 from verifydel.core.unit import Unit
 from verifydel.errors import SourceError, UsageError
@@ -37,7 +37,7 @@ from verifydel.fingerprint.keys import Secret
 from verifydel.pipeline import Outcome, read_unit
 from verifydel.pipeline.reader import add_member
 from verifydel.scan import LoadedPack, ScanOptions, load_pack, table_consumer
-from verifydel.sources import expand
+from verifydel.sources import databases, expand
 
 #: Pack SHA-256 → the pack loaded in this process.
 _PACKS: dict[str, LoadedPack] = {}
@@ -134,7 +134,7 @@ def run_part(part: Part, plugin: str) -> list[Outcome] | MemberRead:
     client counts progress as units come back)."""
     pack, options = loaded(plugin)
     if part.digest:
-        return [_digest(part)]
+        return [_digest(part) if part.unit is not None else _row_digest(part, options)]
     if part.slot is not None:
         return _read_member(part, pack, options)
     unit = _unit(part, options)
@@ -177,10 +177,30 @@ def _unit(part: Part, options: ScanOptions) -> Unit | None:
     if part.unit is not None:
         return part.unit
     assert part.source is not None
+    if part.key_range is not None:
+        return databases.range_unit(part.source, part.label, options.tables, part.key_range, first=part.first)
     for item in expand(part.source, tables=options.tables, follow_symlinks=options.follow_symlinks):
         if isinstance(item, Unit) and item.label == part.label:
             return item
     return None
+
+
+def _row_digest(part: Part, options: ScanOptions) -> Outcome:
+    """The row digest of a live table read in key ranges: its rows streamed whole, in the
+    order a local scan streams them (by primary key), hashed as ``consume_table`` hashes them."""
+    result = SourceResult(path=part.label, kind=DIGEST_KIND, status=SCANNED)
+    try:
+        unit = _unit(dataclasses.replace(part, key_range=None), options)
+        if unit is None or unit.opener is None:
+            raise SourceError("no longer in its source")
+        rows = RowDigest()
+        for table in unit.opener():
+            for batch in table.batches:
+                rows.update(batch)
+        result.row_digest = rows.hexdigest()
+    except Exception as exc:  # noqa: BLE001 - the table's entry says why it has no digest
+        result.status, result.error = FAILED, safe_reason(exc)
+    return Outcome(result)
 
 
 def _digest(part: Part) -> Outcome:
