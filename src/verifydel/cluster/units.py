@@ -14,6 +14,14 @@ files of folders, database tables), in the same order. Each top-level unit becom
   breaks), in an encoding where a line feed or a quote byte is never part of another
   character; unstructured bytes anywhere (the reader searches from before a part's start
   and keeps the spans starting in it, so a phone across a cut is found once).
+- for a zip over ``part_bytes`` that ``zip_archive.member_slots`` can split: one ``Part``
+  per member (``Part.slot``; the worker opens the zip at that member only) and the digest
+  part. The worker tells the client when the zip must be read whole after all (see
+  ``worker.MemberRead``); the client then plans it again as one part (``whole``).
+- for a live PostgreSQL/MariaDB table with a one-column integer primary key and more than
+  ``table_rows`` rows: one ``Part`` per key range (``Part.key_range``; the rows streamed in
+  key order, as a local scan streams them), and one that computes the row digest over
+  the whole table (a SHA-256 cannot be put together from parts).
 
 ``merge`` (``verifydel.cluster.client``) makes of the parts' outcomes what a local scan of
 the file gives: one entry, rows added up, match rows renumbered.
