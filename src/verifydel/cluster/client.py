@@ -37,11 +37,14 @@ from typing import Any, Final, Protocol
 
 import polars as pl
 
-from verifydel.cluster.units import PART_BYTES, Part, Planned, plan
-from verifydel.cluster.worker import PackPlugin, check, run_part
-from verifydel.core.coverage import FAILED, INTERRUPTED, PARTIAL, SCANNED, Medium, SourceResult
-from verifydel.core.stop import STOPPED_BEFORE_READING, STOPPED_WHILE_READING, stop_requested
-from verifydel.core.unit import UnitFailure
+from verifydel.cluster.units import PART_BYTES, TABLE_ROWS, Part, Planned, plan, whole
+from verifydel.cluster.worker import MemberRead, PackPlugin, check, run_part
+from verifydel.containers import zip_archive
+from verifydel.containers._spool import MemberCuts
+from verifydel.core.coverage import FAILED, INTERRUPTED, PARTIAL, SCANNED, Medium, SourceResult, safe_reason
+from verifydel.core.limits import LimitExceeded
+from verifydel.core.stop import STOPPED_BEFORE_READING, STOPPED_BETWEEN_MEMBERS, STOPPED_WHILE_READING, stop_requested
+from verifydel.core.unit import Unit, UnitFailure
 from verifydel.errors import SourceError, UsageError
 from verifydel.pipeline import Outcome
 from verifydel.pipeline.reader import stopped_part_way
@@ -178,18 +181,21 @@ def scan_on_cluster(
     observer: ClusterObserver | None = None,
     journal: ScanJournal | None = None,
     part_bytes: int = PART_BYTES,
+    table_rows: int = TABLE_ROWS,
     send_pack: bool = True,
     threads: int | None = None,
 ) -> Report:
     """Scan ``sources`` on the cluster ``client`` reaches; the report a local ``scan`` writes.
 
     ``send_pack``: send the pack's bytes with the plugin (else every worker must read it at
-    ``pack.path``). ``part_bytes``: files larger than this are read in parts of about that size.
+    ``pack.path``). ``part_bytes``: files larger than this are read in parts of about that size;
+    ``table_rows``: live tables with more rows (and a one-column integer primary key), in key
+    ranges of about that many rows.
     ``threads``: threads each worker task matches batches on (default: the client's cores, as
     ``options.threads``; a LocalCluster of N workers: the cores / N, ``local_threads``)."""
     started_at = journal.started_at if journal is not None else datetime.now(UTC).isoformat(timespec="seconds")
     exclude = (journal.path,) if journal is not None else ()
-    planned = plan(sources, options.reading(), part_bytes=part_bytes, exclude=exclude)
+    planned = plan(sources, options.reading(), part_bytes=part_bytes, exclude=exclude, table_rows=table_rows)
     known = dict(journal.known()) if journal is not None else {}
     todo = [
         part
@@ -205,12 +211,37 @@ def scan_on_cluster(
     client.register_plugin(PackPlugin(name, pack.sha256, pack.secret, options, str(pack.path), data), name=name)
     try:
         results, failures = _gather(client, name, todo, options, observer, journal)
+        # zips whose members showed they cannot be read apart: read again, whole
+        again = [i for i, p in enumerate(planned) if p.layout == "members" and _read_whole(p, results, options)]
+        for i in again:
+            planned[i] = whole(planned[i])
+        if again and not stop_requested(options.stop):
+            more, failed = _gather(client, name, [planned[i].parts[0] for i in again], options, None, journal)
+            results.update(more)
+            failures.update(failed)
     finally:
         with contextlib.suppress(Exception):
             client.unregister_worker_plugin(name)
     results.update(known)
-    outcomes = [o for p in planned for o in merge(p, results, failures)]
+    outcomes = []
+    for p in planned:
+        merged = merge(p, results, failures)
+        if p.layout == "members" and journal is not None and not stopped_part_way(merged):
+            journal.record(p.label, merged)  # as a local scan records it: read whole by a resumed scan
+        outcomes += merged
     return make_report(pack, started_at, outcomes, show_values=options.show_values)
+
+
+def _read_whole(planned: Planned, results: Mapping[str, Any], options: ScanOptions) -> bool:
+    """A zip read member by member that must be read as one unit after all: a member said so
+    (``MemberRead.whole``), or the members together hit a limit of the whole archive (the
+    bytes they decompressed, the time they took), which a local scan applies to all of them."""
+    reads = [results.get(p.key) for p in planned.reads]
+    got = [r for r in reads if isinstance(r, MemberRead)]
+    if any(r.whole is not None for r in got):
+        return True
+    limits = options.limits
+    return sum(r.info.source_bytes for r in got) > limits.max_source_bytes or sum(r.seconds for r in got) >= limits.max_seconds
 
 
 def _workers(client: Any) -> int:
@@ -226,8 +257,8 @@ def _gather(
     options: ScanOptions,
     observer: ClusterObserver | None,
     journal: ScanJournal | None,
-) -> tuple[dict[str, list[Outcome]], dict[str, str]]:
-    """Run every part; (key → outcomes, key → why it failed), as they come back."""
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Run every part; (key → outcomes, or a ``MemberRead``; key → why it failed), as they come back."""
     from distributed import KilledWorker, wait
 
     _check_plugin(client, plugin)
@@ -237,7 +268,7 @@ def _gather(
         client.submit(run_part, part, plugin, retries=1, pure=False, priority=-i, key=f"verifydel-unit-{i}-{plugin[-16:]}"): part
         for i, part in enumerate(todo)
     }
-    results: dict[str, list[Outcome]] = {}
+    results: dict[str, Any] = {}
     failures: dict[str, str] = {}
     pending = set(futures)
     while pending:
@@ -251,9 +282,11 @@ def _gather(
         for future in done:
             part = futures.pop(future)
             if future.status == "finished":
-                outcomes = future.result()
-                results[part.key] = outcomes
-                if journal is not None and not stopped_part_way(outcomes):
+                got = future.result()
+                results[part.key] = got
+                # a zip's members are recorded together, merged, under the zip's label
+                outcomes = got.outcomes if isinstance(got, MemberRead) else got
+                if journal is not None and not isinstance(got, MemberRead) and not stopped_part_way(outcomes):
                     journal.record(part.key, outcomes)
                 rows = sum(o.result.rows for o in outcomes)
             else:
@@ -305,7 +338,59 @@ def merge(planned: Planned, results: Mapping[str, list[Outcome]], failures: Mapp
         if item.path is not None and outcomes:
             outcomes[0].result.medium = Medium(item.label, item.size)  # the manifest names it
         return outcomes
+    if planned.layout == "members":
+        return _merge_members(planned, results, failures)
     return [_merge_parts(planned, results, failures)]
+
+
+def _merge_members(planned: Planned, results: Mapping[str, Any], failures: Mapping[str, str]) -> list[Outcome]:
+    """A zip read member by member: its own entry, then its members' entries in order, as
+    ``pipeline`` reads a container (the per-member limits hit make its own entry partial)."""
+    item = planned.item
+    assert isinstance(item, Unit)
+    own = SourceResult(path=item.label, kind=zip_archive.KIND, status=SCANNED, bytes=item.size)
+    outcomes = [Outcome(own)]
+    cuts = MemberCuts()
+    errors: list[str] = []
+    for part in planned.reads:
+        got = results.get(part.key)
+        assert part.slot is not None
+        if isinstance(got, MemberRead):
+            outcomes += got.outcomes
+            if got.info.cut is not None:
+                cuts.note(LimitExceeded(*got.info.cut, per_member=True))
+            continue
+        failure = failures.get(part.key)
+        status, error = (FAILED, failure) if failure else (INTERRUPTED, STOPPED_BEFORE_READING)
+        outcomes.append(Outcome(SourceResult(path=part.slot.label, kind="member", status=status, error=error)))
+        if failure:
+            errors.append(failure)
+    try:
+        cuts.raise_if_any()
+    except LimitExceeded as exc:
+        own.status, own.error = (PARTIAL if len(outcomes) > 1 else FAILED), safe_reason(exc)
+    if errors and own.status == SCANNED:
+        own.status, own.error = PARTIAL, errors[0]
+    if stopped_part_way(outcomes[1:]):
+        own.status, own.error = INTERRUPTED, STOPPED_BETWEEN_MEMBERS
+    else:
+        _seal_digest(own, planned, results, failures)
+    own.medium = Medium(item.label, item.size)
+    return outcomes
+
+
+def _seal_digest(own: SourceResult, planned: Planned, results: Mapping[str, Any], failures: Mapping[str, str]) -> None:
+    """The zip's SHA-256 on its own entry, as ``pipeline``'s ``_sealed`` puts it."""
+    digest = planned.digest
+    assert digest is not None
+    got = results.get(digest.key)
+    error = got[0].result.error if got else f"not hashed: {failures.get(digest.key, STOPPED_BEFORE_READING)}"
+    if error is None:
+        own.sha256 = got[0].result.sha256  # type: ignore[index]
+        return
+    if own.status == SCANNED:
+        own.status = PARTIAL
+    own.error = error if own.error is None else f"{own.error}; {error}"
 
 
 def _missing(planned: Planned, failure: str | None) -> Outcome:
@@ -325,7 +410,10 @@ def _merge_parts(planned: Planned, results: Mapping[str, list[Outcome]], failure
         return _missing(planned, next((failures[p.key] for p in parts if p.key in failures), None))
     first = next(r[0].result for r in read if r)
     result = dataclasses.replace(first, notes=list(first.notes), details=dict(first.details), columns=dict(first.columns))
-    result.bytes, result.medium, result.sha256 = item.size, Medium(item.label, item.size), None  # type: ignore[union-attr]
+    table = planned.layout == "ranges"  # a live table: no bytes, no medium; its row digest
+    result.bytes, result.medium, result.sha256, result.row_digest = (
+        (None, None, None, None) if table else (item.size, Medium(item.label, item.size), None, None)  # type: ignore[union-attr]
+    )
     statuses: list[str] = []
     errors: list[str] = []
     payload: list[pl.DataFrame] = []
@@ -360,6 +448,8 @@ def _merge_parts(planned: Planned, results: Mapping[str, list[Outcome]], failure
         if d.error:
             errors.append(d.error)
             statuses.append(PARTIAL)
+        elif table:
+            result.row_digest = d.row_digest
         else:
             result.sha256 = d.sha256
     elif digest is not None and digest.key in failures:
@@ -368,7 +458,7 @@ def _merge_parts(planned: Planned, results: Mapping[str, list[Outcome]], failure
     result.status = _worst(statuses)
     result.error = "; ".join(dict.fromkeys(errors)) or None
     if result.status == INTERRUPTED:  # not read to its end: no digest, as a local scan
-        result.sha256 = None
+        result.sha256 = result.row_digest = None
     return Outcome(result, payload)
 
 

@@ -14,6 +14,14 @@ files of folders, database tables), in the same order. Each top-level unit becom
   breaks), in an encoding where a line feed or a quote byte is never part of another
   character; unstructured bytes anywhere (the reader searches from before a part's start
   and keeps the spans starting in it, so a phone across a cut is found once).
+- for a zip over ``part_bytes`` that ``zip_archive.member_slots`` can split: one ``Part``
+  per member (``Part.slot``; the worker opens the zip at that member only) and the digest
+  part. The worker tells the client when the zip must be read whole after all (see
+  ``worker.MemberRead``); the client then plans it again as one part (``whole``).
+- for a live PostgreSQL/MariaDB table with a one-column integer primary key and more than
+  ``table_rows`` rows: one ``Part`` per key range (``Part.key_range``; the rows streamed in
+  key order, as a local scan streams them), and one that computes the row digest over
+  the whole table (a SHA-256 cannot be put together from parts).
 
 ``merge`` (``verifydel.cluster.client``) makes of the parts' outcomes what a local scan of
 the file gives: one entry, rows added up, match rows renumbered.
@@ -31,19 +39,25 @@ from typing import Final, Literal
 import numpy as np
 
 from verifydel import containers, formats
+from verifydel.containers import zip_archive
+from verifydel.core.db_tables import KeyRange
 from verifydel.core.options import ReadOptions
 from verifydel.core.unit import Span, Unit, UnitFailure
 from verifydel.decoders import canonical_encoding
 from verifydel.decoders.parallel import SPLITTABLE
 from verifydel.errors import SourceError, UsageError
 from verifydel.formats import delimited
+from verifydel.formats.excel import xlsx
 from verifydel.formats.unstructured import reader as unstructured
 from verifydel.pipeline.columns import header_as_data
 from verifydel.pipeline.reader import is_excluded
-from verifydel.sources import expand
+from verifydel.sources import databases, expand
 
 #: A file larger than this is cut into parts of about this size (when its reader can be).
 PART_BYTES: Final = 256 << 20
+#: A live table with more rows than this (and a one-column integer primary key) is read in
+#: key ranges of about this many rows.
+TABLE_ROWS: Final = 2_000_000
 #: Bytes read at a time while delimited text's cuts are looked for.
 _BLOCK_BYTES: Final = 64 << 20
 #: Between a label and what part of it a ``Part.key`` names: no label holds a NUL.
@@ -54,8 +68,10 @@ _CUTTABLE: Final = frozenset(canonical_encoding(e) for e in (*SPLITTABLE, "utf-8
 
 #: How a top-level unit's parts come back together.
 #:   whole: one part, its outcomes as read; rows: delimited text in parts (renumbered);
-#:   spans: unstructured bytes in parts; failure: nothing to read (expand's UnitFailure).
-Layout = Literal["whole", "rows", "spans", "failure"]
+#:   spans: unstructured bytes in parts; members: a zip's members each a part (random
+#:   access), the zip's own entry made by the client; ranges: a live table in primary-key
+#:   ranges (renumbered), its row digest a part of its own; failure: nothing to read (expand's UnitFailure).
+Layout = Literal["whole", "rows", "spans", "members", "ranges", "failure"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,12 @@ class Part:
     digest: bool = False
     #: Bytes this part reads (progress); None when not known.
     size: int | None = None
+    #: One member of the zip ``unit`` (layout "members"): the worker opens the zip at it only.
+    slot: zip_archive.MemberSlot | None = None
+    #: The rows of the live table ``label`` in this range of its primary key (layout "ranges").
+    key_range: KeyRange | None = None
+    #: The range of the table's first rows (the others choose columns from the whole table's).
+    first: bool = False
 
 
 @dataclass
@@ -105,23 +127,34 @@ def plan(
     *,
     part_bytes: int = PART_BYTES,
     exclude: Sequence[Path] = (),
+    table_rows: int = TABLE_ROWS,
 ) -> list[Planned]:
     """Every source's top-level units, in the order a local scan reads them, with their parts."""
-    if part_bytes < 1:
-        raise UsageError("the part size must be at least one byte")
+    if part_bytes < 1 or table_rows < 1:
+        raise UsageError("the part size must be at least one byte, and one row")
     planned: list[Planned] = []
     for source in sources:
         for item in expand(source, tables=options.tables, follow_symlinks=options.follow_symlinks):
             if is_excluded(item, exclude):
                 continue
-            planned.append(_plan_one(source, item, options, part_bytes))
+            planned.append(_plan_one(source, item, options, part_bytes, table_rows))
     return planned
 
 
-def _plan_one(source: str, item: Unit | UnitFailure, options: ReadOptions, part_bytes: int) -> Planned:
+def _plan_one(source: str, item: Unit | UnitFailure, options: ReadOptions, part_bytes: int, table_rows: int) -> Planned:
     if isinstance(item, UnitFailure):
         return Planned(item.label, item, "failure")
     if item.opener is not None or item.path is None:  # a live table: the worker opens it again
+        ranges = None
+        if item.path is None and item.kind in databases.ENGINES and databases.claims(source):
+            ranges = databases.table_ranges(source, item.label, options.tables, table_rows)
+        if ranges is not None:
+            parts = [
+                Part(f"{item.label}{_SEP}keys:{r.low}-{r.high}", item.label, None, source=source, key_range=r, first=i == 0)
+                for i, r in enumerate(ranges)
+            ]
+            parts.append(Part(f"{item.label}{_SEP}row_digest", item.label, None, source=source, digest=True))
+            return Planned(item.label, item, "ranges", parts)
         part = Part(item.label, item.label, None, source=source, size=item.size)
         return Planned(item.label, item, "whole", [part])
     if item.budget is not None:  # never sent: a budget is the worker's own
@@ -138,7 +171,10 @@ def _split(unit: Unit, options: ReadOptions, part_bytes: int) -> Planned | None:
     if unit.size is None or unit.size <= part_bytes:
         return None
     try:
-        if containers.detect(unit) is not None or formats.reads_whole(unit):
+        handler = containers.detect(unit)
+        if handler is zip_archive and not formats.reads_whole(unit):
+            return _split_zip(unit, options)
+        if handler is not None or formats.reads_whole(unit):
             return None
         kind = formats.reader_kind(unit, encoding=options.encoding, prefer_text=bool(options.mapping))
     except (SourceError, OSError):
@@ -149,6 +185,30 @@ def _split(unit: Unit, options: ReadOptions, part_bytes: int) -> Planned | None:
         bounds = list(range(0, unit.size, part_bytes)) + [unit.size]
         return _planned(unit, "spans", bounds, led=False)
     return None
+
+
+def _split_zip(unit: Unit, options: ReadOptions) -> Planned | None:
+    """A zip, one part per member (``zip_archive.member_slots``), when it can be split: two
+    members or more, and not a workbook holding other members (read as a workbook first)."""
+    assert unit.path is not None
+    if options.limits.max_depth <= 1 or xlsx.layout(unit.path) is xlsx.Layout.WITH_MEMBERS:
+        return None
+    slots = zip_archive.member_slots(unit, options.limits)
+    if slots is None or len(slots) < 2:
+        return None
+    parts = [
+        Part(f"{unit.label}{_SEP}member:{s.index}", unit.label, unit, size=s.entry.compressed_size or 0, slot=s)
+        for s in slots
+    ]
+    parts.append(Part(f"{unit.label}{_SEP}sha256", unit.label, unit, digest=True, size=0))
+    return Planned(unit.label, unit, "members", parts)
+
+
+def whole(planned: Planned) -> Planned:
+    """``planned`` read as one unit (a zip the workers found it cannot split after all)."""
+    item = planned.item
+    assert isinstance(item, Unit)
+    return Planned(planned.label, item, "whole", [Part(item.label, item.label, item, size=item.size)])
 
 
 def _split_delimited(unit: Unit, options: ReadOptions, part_bytes: int) -> Planned | None:
@@ -232,4 +292,4 @@ def iter_parts(planned: Sequence[Planned]) -> Iterator[Part]:
         yield from p.parts
 
 
-__all__ = ["PART_BYTES", "Part", "Planned", "iter_parts", "plan", "record_cuts"]
+__all__ = ["PART_BYTES", "TABLE_ROWS", "Part", "Planned", "iter_parts", "plan", "record_cuts", "whole"]

@@ -19,21 +19,25 @@ import dataclasses
 import hashlib
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from distributed import WorkerPlugin
 
+from verifydel import containers, formats
 from verifydel.cluster.units import Part
-from verifydel.core.coverage import FAILED, SCANNED, SourceResult
-from verifydel.core.digest import DigestError, FileDigest
+from verifydel.containers import zip_archive
+from verifydel.core.coverage import FAILED, SCANNED, SourceResult, safe_reason
+from verifydel.core.digest import DigestError, FileDigest, RowDigest
 from verifydel.core.tempfiles import private_temp_path
 from verifydel.core.unit import Unit
-from verifydel.errors import SourceError
+from verifydel.errors import SourceError, UsageError
 from verifydel.fingerprint.keys import Secret
 from verifydel.pipeline import Outcome, read_unit
+from verifydel.pipeline.reader import add_member
 from verifydel.scan import LoadedPack, ScanOptions, load_pack, table_consumer
-from verifydel.sources import expand
+from verifydel.sources import databases, expand
 
 #: Pack SHA-256 → the pack loaded in this process.
 _PACKS: dict[str, LoadedPack] = {}
@@ -112,12 +116,27 @@ def check(plugin: str) -> str:
     return pack.sha256
 
 
-def run_part(part: Part, plugin: str) -> list[Outcome]:
+@dataclasses.dataclass
+class MemberRead:
+    """One zip member read on its own (``Part.slot``): its outcomes as the local walk makes
+    them, what the zip's own entry needs (``info``), and ``whole``: why the client must read
+    the zip as one unit after all (a nested container, a stream ending before its declared
+    size, a limit of the whole archive); None when the outcomes stand."""
+
+    outcomes: list[Outcome]
+    info: zip_archive.SlotRead
+    seconds: float
+    whole: str | None = None
+
+
+def run_part(part: Part, plugin: str) -> list[Outcome] | MemberRead:
     """The outcomes of one work unit, as a local scan would make them (no observer: the
     client counts progress as units come back)."""
     pack, options = loaded(plugin)
     if part.digest:
-        return [_digest(part)]
+        return [_digest(part) if part.unit is not None else _row_digest(part, options)]
+    if part.slot is not None:
+        return _read_member(part, pack, options)
     unit = _unit(part, options)
     if unit is None:
         return [Outcome(SourceResult(path=part.label, kind="table", status=FAILED, error="no longer in its source"))]
@@ -125,14 +144,63 @@ def run_part(part: Part, plugin: str) -> list[Outcome]:
     return read_unit(unit, options.reading(), table_consumer(pack, options))
 
 
+def _read_member(part: Part, pack: LoadedPack, options: ScanOptions) -> MemberRead:
+    """The member ``part.slot`` of its zip, item by item as ``pipeline`` reads a container's."""
+    assert part.unit is not None and part.slot is not None
+    reading = options.reading()
+    unit = dataclasses.replace(part.unit, budget=reading.budget())
+    info = zip_archive.SlotRead()
+    consume = table_consumer(pack, options)
+    outcomes: list[Outcome] = []
+    started = time.monotonic()
+    whole = None
+    items = zip_archive.read_slot(unit, reading.limits, part.slot, info)
+    last = 0
+    try:
+        for item in items:
+            if isinstance(item, Unit) and (containers.detect(item) is not None or formats.reads_whole(item)):
+                whole = "a container or a workbook inside: its limits are the whole archive's"
+                break
+            last = add_member(item, outcomes, last, reading, consume)
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a limit of the whole archive, damage: read it whole
+        whole = safe_reason(exc)
+    finally:
+        items.close()
+    if whole is None and info.slack:
+        whole = "its stream ends before its declared size: the rest is read as unaccounted bytes"
+    return MemberRead(outcomes, info, time.monotonic() - started, whole)
+
+
 def _unit(part: Part, options: ScanOptions) -> Unit | None:
     if part.unit is not None:
         return part.unit
     assert part.source is not None
+    if part.key_range is not None:
+        return databases.range_unit(part.source, part.label, options.tables, part.key_range, first=part.first)
     for item in expand(part.source, tables=options.tables, follow_symlinks=options.follow_symlinks):
         if isinstance(item, Unit) and item.label == part.label:
             return item
     return None
+
+
+def _row_digest(part: Part, options: ScanOptions) -> Outcome:
+    """The row digest of a live table read in key ranges: its rows streamed whole, in the
+    order a local scan streams them (by primary key), hashed as ``consume_table`` hashes them."""
+    result = SourceResult(path=part.label, kind=DIGEST_KIND, status=SCANNED)
+    try:
+        unit = _unit(dataclasses.replace(part, key_range=None), options)
+        if unit is None or unit.opener is None:
+            raise SourceError("no longer in its source")
+        rows = RowDigest()
+        for table in unit.opener():
+            for batch in table.batches:
+                rows.update(batch)
+        result.row_digest = rows.hexdigest()
+    except Exception as exc:  # noqa: BLE001 - the table's entry says why it has no digest
+        result.status, result.error = FAILED, safe_reason(exc)
+    return Outcome(result)
 
 
 def _digest(part: Part) -> Outcome:
@@ -150,4 +218,4 @@ def worker_pid() -> int:
     return os.getpid()
 
 
-__all__ = ["DIGEST_KIND", "PackPlugin", "check", "loaded", "run_part", "worker_pid"]
+__all__ = ["DIGEST_KIND", "MemberRead", "PackPlugin", "check", "loaded", "run_part", "worker_pid"]

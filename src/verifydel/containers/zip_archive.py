@@ -32,6 +32,7 @@ import heapq
 import lzma
 import mmap
 import re
+from struct import error as struct_error
 from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from typing import BinaryIO, Final
@@ -469,4 +470,113 @@ def members(
             yield from _from_directory(unit, index_fh, data_fh, cd, budget, skip)
 
 
-__all__ = ["KIND", "MIN_UNACCOUNTED_BYTES", "UNACCOUNTED", "ZipLzmaCodec", "members", "sniff"]
+# -- one member at a time (a cluster's work units) ---------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberSlot:
+    """One member of a zip a worker reads on its own (``read_slot``): its central-directory
+    entry, its number there (the limits' messages name it) and its label."""
+
+    index: int
+    entry: ZipEntry
+    label: str
+
+
+@dataclasses.dataclass
+class SlotRead:
+    """What reading one slot tells beside its items: the bytes it decompressed (the archive's
+    ``source-bytes``), the per-member limit that cut it short (code, detail), and whether the
+    local walk would have read more after it (its stream ended before its declared size: the
+    rest is read as unaccounted bytes)."""
+
+    source_bytes: int = 0
+    cut: tuple[str, str] | None = None
+    slack: bool = False
+
+
+def member_slots(unit: Unit, limits: Limits) -> list[MemberSlot] | None:
+    """The members of a zip each read on its own gives what ``members`` gives, in order; None
+    when the zip must be read whole: no usable central directory, more entries than
+    ``max_members``, members whose data overlap, or bytes no entry accounts for (what
+    ``members`` reads after the members, by content). Reads the directory and the local
+    headers only. Links are slots (they fail as in ``members``); folders and special files
+    are not."""
+    assert unit.path is not None
+    slots: list[MemberSlot] = []
+    try:
+        with open(unit.path, "rb") as fh:
+            size = fh.seek(0, 2)
+            cd = find_central_directory(fh, size)
+            if cd is None:
+                return None
+            extents = Extents()
+            for start, end in cd.structure():
+                extents.note(start, end)
+            for index, entry in enumerate(central_entries(fh, cd), 1):
+                if index > limits.max_members:
+                    return None
+                if entry.is_directory or entry.is_special or entry.is_link:
+                    extent = entry_extent(fh, entry)
+                    if extent is not None:
+                        extents.note(*extent)
+                    if entry.is_link:
+                        slots.append(MemberSlot(index, entry, member_label(unit, entry.name)))
+                    continue
+                if entry.header_offset is None or entry.compressed_size is None:
+                    return None
+                data_at = local_data_offset(fh, entry.header_offset)
+                if data_at is None:
+                    return None
+                if not extents.claim(entry.header_offset, data_at + entry.compressed_size):
+                    return None
+                if entry.flags & FLAG_DESCRIPTOR:
+                    extents.note(*(entry_extent(fh, entry) or (0, 0)))
+                slots.append(MemberSlot(index, entry, member_label(unit, entry.name)))
+            if any(not all_zero(fh, a, b) for a, b in extents.gaps(size)):
+                return None
+    except (FormatError, OSError, ValueError, struct_error):
+        return None
+    return slots
+
+
+def read_slot(unit: Unit, limits: Limits, slot: MemberSlot, info: SlotRead) -> Iterator[Unit | UnitFailure]:
+    """What ``members`` yields for the member ``slot`` of ``unit`` (a top-level zip that
+    ``member_slots`` splits), opening the zip at that member only, with a budget of its own;
+    ``info`` is filled as it goes. A limit of the whole archive raises, as in ``members``."""
+    budget = Budget.of(unit, limits)
+    budget.enter(unit.depth)
+    unit = with_budget(unit, budget)
+    assert unit.path is not None
+    budget.count_member()
+    entry = slot.entry
+    if entry.is_link:
+        yield link_failure(unit, entry.name)
+        return
+    assert entry.header_offset is not None and entry.compressed_size is not None
+    cuts = MemberCuts()
+    try:
+        with open(unit.path, "rb") as fh:
+            data_at = local_data_offset(fh, entry.header_offset)
+            if data_at is None:  # changed since it was planned: the worker's caller reads it whole
+                raise FormatError("its local header is missing (damaged archive)")
+            used = yield from _read_member(unit, fh, data_at, entry, slot.index, budget, cuts, in_directory=True)
+            info.slack = used < entry.compressed_size and not entry.flags & FLAG_ENCRYPTED
+    finally:
+        info.source_bytes = budget.source_bytes
+        if cuts.first is not None:
+            info.cut = (cuts.first.code, cuts.first.detail)
+
+
+__all__ = [
+    "KIND",
+    "MIN_UNACCOUNTED_BYTES",
+    "UNACCOUNTED",
+    "MemberSlot",
+    "SlotRead",
+    "ZipLzmaCodec",
+    "member_slots",
+    "members",
+    "read_slot",
+    "sniff",
+]

@@ -82,6 +82,28 @@ class TableRef:
     by_default: bool = True
 
 
+@dataclass(frozen=True)
+class KeyRange:
+    """Rows whose one-column integer primary key is ``low`` <= key < ``high`` (None: no bound
+    on that side): one work unit of a table a cluster reads in parts."""
+
+    low: int | None
+    high: int | None
+
+
+def key_ranges(low: int, high: int, estimate: int, rows_per_part: int) -> list[KeyRange]:
+    """Ranges of about ``rows_per_part`` rows each over keys ``low``..``high``, the rows
+    estimated as ``estimate`` (the server's statistics; when it has none, one row per key):
+    equal spans of keys, the first open below and the last open above (rows added while the
+    scan runs, outside the keys seen when it was planned, are read all the same)."""
+    span = high - low + 1
+    rows = estimate if estimate > 0 else span
+    parts = max(1, min(-(-rows // max(1, rows_per_part)), span))
+    cuts = [low + (span * i) // parts for i in range(1, parts)]
+    bounds: list[int | None] = [None, *cuts, None]
+    return [KeyRange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
 def named(refs: Sequence[TableRef], wanted: str) -> list[TableRef]:
     """The refs ``wanted`` names: "name", "schema.name" or "database.schema.name" (exact,
     else the one case-insensitive match when there is exactly one)."""

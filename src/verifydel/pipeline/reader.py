@@ -273,17 +273,7 @@ def _read_container(
                     outcomes.append(_not_read(member))
                 members.close()  # the member it spooled is removed now
                 break
-            cut = outcomes[last].result  # the last member's (first) entry
-            if isinstance(member, containers.MemberCut) and member.follows and cut.path == member.label:
-                # that member was cut short by a limit: partial (failed if nothing was read), never clean
-                cut.status = FAILED if cut.status == FAILED else PARTIAL
-                cut.error = member.error if cut.error is None else f"{member.error}; {cut.error}"
-                continue
-            if isinstance(member, UnitFailure):
-                outcomes += _tell(observer, [_failed(member.label, member.kind, member.error)])
-                continue
-            last = len(outcomes)
-            outcomes += read_unit(member, options, consume, observer)
+            last = add_member(member, outcomes, last, options, consume, observer)
     except UsageError:
         raise  # the options are wrong (or the command refuses what it read): stop
     except ScanStopped:  # stopped while a member was spooled or decompressed
@@ -295,6 +285,31 @@ def _read_container(
         own.status, own.error = INTERRUPTED, STOPPED_BETWEEN_MEMBERS
     _tell(observer, _sealed([outcomes[0]], unit, digest))
     return outcomes
+
+
+def add_member(
+    member: Unit | UnitFailure,
+    outcomes: list[Outcome],
+    last: int,
+    options: ReadOptions,
+    consume: Consume,
+    observer: Observer | None = None,
+) -> int:
+    """Add what one item a container yields ends as to ``outcomes`` (a member's entries, a
+    failure, or the mark of the member before it cut short by a limit, ``outcomes[last]``);
+    where the last member's entries now start."""
+    cut = outcomes[last].result if last < len(outcomes) else None  # the last member's (first) entry
+    if isinstance(member, containers.MemberCut) and member.follows and cut is not None and cut.path == member.label:
+        # that member was cut short by a limit: partial (failed if nothing was read), never clean
+        cut.status = FAILED if cut.status == FAILED else PARTIAL
+        cut.error = member.error if cut.error is None else f"{member.error}; {cut.error}"
+        return last
+    if isinstance(member, UnitFailure):
+        outcomes += _tell(observer, [_failed(member.label, member.kind, member.error)])
+        return last
+    start = len(outcomes)
+    outcomes += read_unit(member, options, consume, observer)
+    return start
 
 
 def read(

@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from functools import partial
 from types import ModuleType
-from typing import Final
+from typing import Any, Final
 
 from verifydel.errors import SourceError
 from verifydel.core.table import Table
 from verifydel.core.unit import Unit, UnitFailure
-from verifydel.core.db_tables import TableRef, select_tables
+from verifydel.core.db_tables import KeyRange, TableRef, key_ranges, select_tables
 from verifydel.sources.databases import mariadb, postgresql, sqlite
 from verifydel.sources.databases._uri import (
     ENGINE_OF_SCHEME,
@@ -118,4 +118,72 @@ def expand(source: str, tables: Sequence[str] | None = None) -> Iterator[Unit | 
         yield UnitFailure(f"{uri.label()}!/{name}", engine.KIND, reason)
 
 
-__all__ = ["ENGINES", "KIND", "SCHEMES", "claims", "expand", "redact_uri"]
+# -- a table in key ranges (a cluster's work units) ---------------------------------
+
+
+def _find(source: str, label: str, tables: Sequence[str] | None) -> tuple[ModuleType, DatabaseURI, TableRef] | None:
+    """The engine, URI and table of the unit ``label`` that ``expand(source, tables)`` yields."""
+    uri = parse_uri(source, tuple(tables or ()))
+    if uri.engine == "sqlite":
+        return None
+    engine = ENGINES[uri.engine]
+    for name in [uri.database] if uri.database is not None else engine.databases(uri):
+        for ref in engine.list_tables(uri, name):
+            if f"{uri.label(ref.database)}!/{ref.qualified}" == label:
+                return engine, uri, ref
+    return None
+
+
+def table_ranges(
+    source: str, label: str, tables: Sequence[str] | None, rows_per_part: int
+) -> list[KeyRange] | None:
+    """The key ranges the table ``label`` of ``source`` is read in (``KeyRange``), when its
+    primary key is one integer column and it holds more than ``rows_per_part`` rows (by the
+    server's estimate, or its span of keys); None: read it whole."""
+    try:
+        found = _find(source, label, tables)
+        if found is None:
+            return None
+        engine, uri, ref = found
+        span = engine.key_span(uri, ref)
+    except SourceError:
+        return None  # the worker reading it whole says why
+    if span is None:
+        return None
+    _, low, high, estimate = span
+    ranges = key_ranges(low, high, estimate, rows_per_part)
+    return ranges if len(ranges) > 1 else None
+
+
+def _closing(batches: Iterator[Any], other: Iterator[Any]) -> Iterator[Any]:
+    """``batches``, then ``other`` closed (its connection ends even when it was never read)."""
+    try:
+        yield from batches
+    finally:
+        close = getattr(other, "close", None)
+        if close is not None:
+            close()
+
+
+def range_unit(
+    source: str, label: str, tables: Sequence[str] | None, key_range: KeyRange, *, first: bool
+) -> Unit | None:
+    """The rows of the table ``label`` in ``key_range`` as a unit; None when the table is no
+    longer there. Columns are chosen from the whole table's first batch, as when it is read
+    whole (``Table.whole``; not needed by the ``first`` range, whose first batch it is)."""
+    found = _find(source, label, tables)
+    if found is None:
+        return None
+    engine, uri, ref = found
+
+    def opener() -> list[Table]:
+        table = engine.open_table(uri, ref, label, key_range=key_range)
+        if not first:
+            whole = engine.open_table(uri, ref, label)
+            table.whole, table.batches = whole, _closing(table.batches, whole.batches)
+        return [table]
+
+    return Unit(label=label, path=None, opener=opener, kind=engine.KIND)
+
+
+__all__ = ["ENGINES", "KIND", "SCHEMES", "KeyRange", "claims", "expand", "range_unit", "redact_uri", "table_ranges"]

@@ -56,6 +56,7 @@ import pymysql.cursors
 from verifydel.errors import SourceError
 from verifydel.core.table import BATCH_ROWS, Table
 from verifydel.core.db_tables import (
+    KeyRange,
     CONNECT_HINT,
     CONNECT_TIMEOUT_SECONDS,
     PRIVILEGE_HINT,
@@ -268,8 +269,55 @@ def list_tables(
     ]
 
 
+_INTEGER_TYPES: Final = frozenset({"tinyint", "smallint", "mediumint", "int", "bigint"})
+
+
+def key_span(
+    uri: DatabaseURI, ref: TableRef, *, limits: SessionLimits | None = None
+) -> tuple[str, int, int, int] | None:
+    """(key column, smallest key, largest key, estimated rows) of a base table whose
+    primary key is one integer column; None for any other (a view, a system-versioned
+    table, whose key holds its row_end too)."""
+    if ref.relkind != "BASE TABLE":
+        return None
+    limits = limits or DEFAULT_LIMITS
+    conn = connect(uri, ref.database, limits=limits)
+    try:
+        with conn.cursor() as meta:
+            meta.execute(
+                "SELECT k.column_name, c.data_type FROM information_schema.key_column_usage k"
+                " JOIN information_schema.columns c ON c.table_schema = k.table_schema"
+                " AND c.table_name = k.table_name AND c.column_name = k.column_name"
+                " WHERE k.table_schema = %s AND k.table_name = %s AND k.constraint_name = 'PRIMARY'",
+                (ref.schema, ref.name),
+            )
+            keys = meta.fetchall()
+            if len(keys) != 1 or str(keys[0][1]).lower() not in _INTEGER_TYPES:
+                return None
+            name = keys[0][0]
+            meta.execute(
+                "SELECT table_rows FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+                (ref.schema, ref.name),
+            )
+            estimate = (meta.fetchone() or (0,))[0] or 0
+            table = f"{quote_name(ref.schema)}.{quote_name(ref.name)}"
+            meta.execute(f"SELECT min({quote_name(name)}), max({quote_name(name)}) FROM {table}")
+            low, high = meta.fetchone()  # type: ignore[misc]
+    except pymysql.Error as exc:
+        raise _reason(uri, exc, "read the table's key", limits) from None
+    finally:
+        conn.close()
+    if low is None:
+        return None
+    return name, int(low), int(high), int(estimate)
+
+
 def _query(
-    ref: TableRef, columns: list[tuple[str, bool]], primary_key: list[str], mariadb_server: bool
+    ref: TableRef,
+    columns: list[tuple[str, bool]],
+    primary_key: list[str],
+    mariadb_server: bool,
+    key_range: KeyRange | None = None,
 ) -> str:
     values = ", ".join(
         quote_name(name) if is_binary else f"CAST({quote_name(name)} AS CHAR)"
@@ -282,7 +330,14 @@ def _query(
     order = f" ORDER BY {keys}" if keys else ""
     # The streaming read lasts as long as matching takes: no statement limit on it (the
     # driver's read timeout still bounds every wait for its rows).
-    select = f"{values} FROM {table}{history}{order}"
+    where = ""
+    if key_range is not None:  # integers checked as such: literals, never text
+        assert len(primary_key) == 1
+        key = f"{table}.{quote_name(primary_key[0])}"
+        bounds = [f"{key} >= {int(key_range.low)}" if key_range.low is not None else "",
+                  f"{key} < {int(key_range.high)}" if key_range.high is not None else ""]  # fmt: skip
+        where = " WHERE " + " AND ".join(b for b in bounds if b)
+    select = f"{values} FROM {table}{history}{where}{order}"
     if mariadb_server:
         return f"SET STATEMENT max_statement_time = 0 FOR SELECT {select}"
     return f"SELECT /*+ MAX_EXECUTION_TIME(0) */ {select}"
@@ -307,8 +362,10 @@ def open_table(
     batch_rows: int = BATCH_ROWS,
     *,
     limits: SessionLimits | None = None,
+    key_range: KeyRange | None = None,
 ) -> Table:
-    """The table as one Table whose batches stream from an unbuffered (SSCursor) query."""
+    """The table as one Table whose batches stream from an unbuffered (SSCursor) query; with
+    ``key_range``, only the rows whose one-column primary key is in it (a cluster's unit)."""
     limits = limits or DEFAULT_LIMITS
     conn = connect(uri, ref.database, limits=limits)
     try:
@@ -330,7 +387,9 @@ def open_table(
         if not columns:
             raise _why_no_columns(conn, ref)
         cursor = conn.cursor(pymysql.cursors.SSCursor)
-        cursor.execute(_query(ref, columns, primary_key, _is_mariadb(conn)))
+        if key_range is not None and len(primary_key) != 1:
+            raise SourceError("the table's primary key changed since the scan was planned", hint="run the scan again")
+        cursor.execute(_query(ref, columns, primary_key, _is_mariadb(conn), key_range))
     except pymysql.Error as exc:
         conn.close()
         raise _reason(uri, exc, "read the table", limits) from None

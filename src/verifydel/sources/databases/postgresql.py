@@ -66,6 +66,7 @@ from psycopg.types.string import ByteaLoader, TextLoader
 from verifydel.errors import SourceError
 from verifydel.core.table import BATCH_ROWS, Table
 from verifydel.core.db_tables import (
+    KeyRange,
     CONNECT_HINT,
     CONNECT_TIMEOUT_SECONDS,
     PRIVILEGE_HINT,
@@ -292,7 +293,46 @@ def list_tables(
     ]
 
 
-def _query(ref: TableRef, columns: list[str], primary_key: list[str]) -> sql.Composed:
+_INTEGER_KEY: Final = """
+SELECT a.attname, c.reltuples
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+WHERE i.indrelid = %s AND i.indisprimary AND i.indnatts = 1 AND c.relkind = 'r'
+  AND a.atttypid IN (20, 21, 23)
+"""
+
+
+def key_span(
+    uri: DatabaseURI, ref: TableRef, *, limits: SessionLimits | None = None
+) -> tuple[str, int, int, int] | None:
+    """(key column, smallest key, largest key, estimated rows) of an ordinary table whose
+    primary key is one integer column (smallint, integer, bigint); None for any other."""
+    limits = limits or DEFAULT_LIMITS
+    conn = connect(uri, ref.database, limits=limits)
+    try:
+        found = conn.execute(_RELATION_OID, (ref.schema, ref.name)).fetchone()
+        key = conn.execute(_INTEGER_KEY, found).fetchone() if found else None
+        if key is None:
+            return None
+        name, estimate = key
+        column = sql.Identifier("source", name)
+        table = sql.Identifier(ref.schema, ref.name)
+        low, high = conn.execute(
+            sql.SQL("SELECT min({}), max({}) FROM ONLY {} AS source").format(column, column, table)
+        ).fetchone()  # type: ignore[misc]
+    except psycopg.Error as exc:
+        raise _reason(uri, exc, "read the table's key", limits) from None
+    finally:
+        conn.close()
+    if low is None:
+        return None
+    return name, int(low), int(high), int(estimate)
+
+
+def _query(
+    ref: TableRef, columns: list[str], primary_key: list[str], key_range: KeyRange | None = None
+) -> sql.Composed:
     """The table's columns as they are (no cast: the server sends their text form)."""
     values = sql.SQL(", ").join(sql.Identifier("source", name) for name in columns)
     only = sql.SQL("") if ref.relkind == "p" else sql.SQL("ONLY ")
@@ -305,7 +345,14 @@ def _query(ref: TableRef, columns: list[str], primary_key: list[str]) -> sql.Com
     else:
         order = sql.SQL("")
     table = sql.Identifier(ref.schema, ref.name)
-    return sql.SQL("SELECT {} FROM {}{} AS source{}").format(values, only, table, order)
+    where = sql.SQL("")
+    if key_range is not None:  # integers checked as such: literals, never text
+        assert len(primary_key) == 1
+        key = sql.Identifier("source", primary_key[0])
+        bounds = [sql.SQL("{} >= {}").format(key, sql.Literal(int(key_range.low))) if key_range.low is not None else None,
+                  sql.SQL("{} < {}").format(key, sql.Literal(int(key_range.high))) if key_range.high is not None else None]  # fmt: skip
+        where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(b for b in bounds if b is not None)
+    return sql.SQL("SELECT {} FROM {}{} AS source{}{}").format(values, only, table, where, order)
 
 
 def _raw_text_cursor(conn: psycopg.Connection) -> psycopg.ServerCursor:
@@ -327,8 +374,10 @@ def open_table(
     batch_rows: int = BATCH_ROWS,
     *,
     limits: SessionLimits | None = None,
+    key_range: KeyRange | None = None,
 ) -> Table:
-    """The table as one Table whose batches stream from a server-side cursor."""
+    """The table as one Table whose batches stream from a server-side cursor; with
+    ``key_range``, only the rows whose one-column primary key is in it (a cluster's unit)."""
     limits = limits or DEFAULT_LIMITS
     conn = connect(uri, ref.database, limits=limits)
     try:
@@ -347,7 +396,9 @@ def open_table(
             conn.close()
             return Table(label, KIND, [], iter(()), notes=["the table has no columns"])
         cursor = _raw_text_cursor(conn)
-        cursor.execute(_query(ref, columns, primary_key))
+        if key_range is not None and len(primary_key) != 1:
+            raise SourceError("the table's primary key changed since the scan was planned", hint="run the scan again")
+        cursor.execute(_query(ref, columns, primary_key, key_range))
         binary = [column.type_code == BYTEA_OID for column in cursor.description or []]
     except psycopg.Error as exc:
         conn.close()
