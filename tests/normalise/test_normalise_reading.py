@@ -157,6 +157,9 @@ def hiragana_name(draw: st.DrawFn) -> str:
 @PROPERTY_SETTINGS
 @given(batches(hiragana_name()))
 def test_kana_table_agrees_with_jaconv_hepburn(names: list[str]) -> None:
+    # a one-syllable name whose romaji is a placeholder (な → "na", read as N/A) is no
+    # romaji name: only the kana says it is a name
+    names = [n for n in names if jaconv.kana2alphabet(n).lower() not in PLACEHOLDERS]
     hepburn = [jaconv.kana2alphabet(n) for n in names]
     assert keys(names) == keys(hepburn), list(zip(names, hepburn))
 

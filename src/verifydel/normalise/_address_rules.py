@@ -122,9 +122,9 @@ SPACE_IN_RUN_REGEX: Final[str] = "([0-9]) +([0-9]{1,2})([^0-9]|$)"
 SPACE_IN_RUN_REPLACEMENT: Final[str] = "${1}-${2}${3}"
 #: A sub-lot letter or a direction before a number (14番地イ22, 8丁目南2-24, 1号北44),
 #: maybe with a dash after it (14-イ-22); without a marker before it too (14イ22).
-_LOT_CLASS = "[東西南北イロハニホヘトチリヌルヲワカヨタレソツネナラムa-z甲乙丙]"
+_LOT_CLASS = "[東西南北イロハニホヘトチリヌa-z甲乙丙]"
 #: Glued to the number before it only a lot letter, never a direction (3西6 is Sapporo's).
-_LOT_GLUED = "[イロハニホヘトチリヌルヲワカヨタレソツネナラムa-z甲乙丙]"
+_LOT_GLUED = "[イロハニホヘトチリヌa-z甲乙丙]"
 _LOT = rf"(?:{_SEP}({_LOT_CLASS})?|({_LOT_GLUED})) *(?:{_DASH} *)?"
 _LOT3 = _LOT
 #: Sapporo's 北3条西6(丁目): "3条西6" is one block, 条 and 丁目 optional (北3西6);
@@ -151,11 +151,15 @@ BLOCK_FIXUPS: Final[tuple[tuple[str, str], ...]] = (("条-", "-"), ("-+\x00", "\
 #: Every character a block run can read (the fast path cuts a value's tail only at a
 #: space followed by a character outside this set).
 BLOCK_ALPHABET: Final[frozenset[str]] = frozenset(
-    "0123456789 丁目番地の号条-\u30fc東西南北イロハニホヘトチリヌルヲワカヨタレソツネナラムabcdefghijklmnopqrstuvwxyz甲乙丙"
+    "0123456789 丁目番地の号条-\u30fc東西南北イロハニホヘトチリヌabcdefghijklmnopqrstuvwxyz甲乙丙"
 )
+#: Lot letters in katakana (イロハ order, the first ten: lots are rarely lettered further),
+#: raw in both widths, and ノ (3番地ノ5): a katakana character outside these ends the
+#: tail (a building: コーポ, ハイツ, メゾン), even glued to the numbers.
+LOT_KATAKANA_RAW: Final[str] = "イロハニホヘトチリヌノｲﾛﾊﾆﾎﾍﾄﾁﾘﾇﾉ"
 #: Raw characters (before NFKC) that may continue a block: digits of both widths,
 #: dashes, markers, letters, kanji numerals. The fast path's raw tail cut uses it.
 RAW_BLOCK_CHARS: Final[str] = (
     "0-9０-９\\-－ー‐‑‒–—―−ｰ─━➖˗⸺⸻丁目番地の之ノ号条東西南北"
-    "イロハニホヘトチリヌルヲワカヨタレソツネナラムa-zA-Zａ-ｚＡ-Ｚ甲乙丙" + KANJI_DIGITS + "十百千壱弐参拾"
+    "イロハニホヘトチリヌa-zA-Zａ-ｚＡ-Ｚ甲乙丙" + KANJI_DIGITS + "十百千壱弐参拾"
 )

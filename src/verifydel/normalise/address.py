@@ -8,8 +8,8 @@ their keys are equal and, if both state a prefecture, the prefectures are the sa
 A value is read in two parts, cut on the raw text (docs/normalisation.md, "address"):
 
 1. Leads dropped: 〒, 郵便番号:, a postal code, 日本/日本国, any number of them.
-2. The *head* is the text before the first arabic digit (ASCII or full width); the
-   *tail* is the rest, cut at the first space that a character which can be no part
+2. The *head* is the text before the first arabic number (ASCII or full width) not
+   followed by 条, or before a kanji numeral's 丁目; the *tail* is the rest, cut at the first space that a character which can be no part
    of a block number follows (the building and the room: always dropped).
 3. The head: NFKC and the address's characters in one literal pass (variant kanji,
    place-name variants, kanji numerals but in the gazetteer's numbered town names
@@ -54,6 +54,7 @@ from verifydel.normalise._address_rules import (
     BLOCK_RUN_REPLACEMENT,
     KANJI_ONE_AS_DASH,
     KOAZA_MARK,
+    LOT_KATAKANA_RAW,
     OLD_NUMERALS,
     PREFECTURES,
     RAW_BLOCK_CHARS,
@@ -90,10 +91,16 @@ _RAW_POSTAL = rf"[0-9０-９]{{3}}[{_RAW_DASHES}]?[0-9０-９]{{4}}"
 RAW_LEAD_REGEX: Final[str] = (
     rf"^(?:{_WS}|[(（\[［【]?(?:〒|郵便番号{_WS}*[:：]?)|{_RAW_POSTAL}[)）\]］】]?|日本国?(?:{_WS}|〒|郵便|[0-9０-９]))+"
 )
-#: Step 2: where the tail starts (the first arabic number not followed by 条: Kyoto's
-#: 7条通 and Sapporo's 北3条西 stay in the head), and where it is cut.
-FIRST_DIGIT_REGEX: Final[str] = "[0-9０-９]+(?:[^0-9０-９条]|$)"
-TAIL_CUT_REGEX: Final[str] = rf"{_WS}+[^{RAW_BLOCK_CHARS}\s\u3000]"
+#: Step 2: where the tail starts: the first arabic number not followed by 条 (Kyoto's
+#: 7条通 and Sapporo's 北3条西 stay in the head), or a kanji numeral's 丁目 (三丁目二十番,
+#: so that a place's heads do not multiply by its block numbers); and where it is cut.
+FIRST_DIGIT_REGEX: Final[str] = "[0-9０-９]+(?:[^0-9０-９条]|$)|[〇一二三四五六七八九十]+丁目"
+#: Replaced by "${1}${2}": the tail up to a space followed by what is no part of a block
+#: number, or up to a katakana word (not a lot letter alone: ハイツ, コーポ) right after a
+#: number or marker.
+TAIL_CUT_REGEX: Final[str] = (
+    rf"(?s)^(.*?)(?:{_WS}+[^{RAW_BLOCK_CHARS}\s\u3000]|([0-9０-９号目地番]){_WS}*[{LOT_KATAKANA_RAW}]*[ァ-ヺｦ-ﾝ--[{LOT_KATAKANA_RAW}ｰヶヵケ]]).*$"
+)
 
 # column names of the parts' tables
 _PLACE, _PENDING, _TEXT, _ALONE, _BLOCK = "place", "pending", "text", "alone", "block"
@@ -225,10 +232,8 @@ def _split(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     frame = values.to_frame("v").select(v.str.replace(RAW_LEAD_REGEX, ""))
     frame = frame.select(v.cast(pl.Binary).alias("b"), v.str.find(FIRST_DIGIT_REGEX).fill_null(v.str.len_bytes()).alias("at"))
     frame = frame.select(b.bin.head(at).alias("h"), b.bin.slice(at).cast(pl.String).alias("t"))
-    t = pl.col("t")
-    frame = frame.select("h", t.cast(pl.Binary).alias("tb"), t.str.find(TAIL_CUT_REGEX).fill_null(t.str.len_bytes()).alias("cut"))
     frame = frame.select(
-        pl.col("h").cast(pl.String).alias("head"), pl.col("tb").bin.head(pl.col("cut")).cast(pl.String).alias("tail")
+        pl.col("h").cast(pl.String).alias("head"), pl.col("t").str.replace(TAIL_CUT_REGEX, "${1}${2}").alias("tail")
     )
     return frame.get_column("head"), frame.get_column("tail")
 
