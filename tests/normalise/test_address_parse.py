@@ -60,3 +60,10 @@ def test_a_batch_of_many_rows_is_the_rows_one_by_one() -> None:
     one = [address_keys([v])[0] for v in values[:5]]
     assert list(zip(many["address"].to_list()[:5], many["prefecture"].to_list()[:5])) == one
     assert many.height == len(values)
+
+
+def test_kyoto_in_split_columns_is_kyoto_in_one_cell() -> None:
+    one = address_keys(["京都府京都市東山区清本町9丁目6番28号 シャルム109"])
+    split = address_keys([("京都府", "京都市東山区清本町", "九丁目六番二十八号", "シャルム109"), (None, "京都市北区西賀茂円峰", "1-3-28", "コート951")])
+    assert one[0] == split[0] == ("東山区清本町9-6-28", "京都府")
+    assert split[1] == ("北区西賀茂円峰1-3-28", None)
