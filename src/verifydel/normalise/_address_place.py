@@ -200,8 +200,9 @@ def apply_kyoto(rest: pl.Series) -> pl.Series:
     frame = frame.rename({"1": "ward", "2": "after"})
     if frame.get_column("ward").null_count() == frame.height:
         return rest
-    # brackets dropped, and spaces: a head of joined columns ends with one (京都市下京区 長刀鉾町 )
-    after = pl.col("after").str.replace_all(r"\([^)]*\)", "").str.replace_all(" ", "", literal=True)
+    # brackets dropped, and the spaces at the ends: a head of joined columns ends with one
+    # (京都市下京区 長刀鉾町 ); a space inside still ends the town (上本能寺前町1 コーポ)
+    after = pl.col("after").str.replace_all(r"\([^)]*\)", "").str.strip_chars(" ")
     frame = frame.with_columns(after.alias("after"))
     after = pl.col("after")
     by_direction = after.str.extract(rf"^.*(?:{_DIRECTION}) *(.*)$", 1)
