@@ -70,7 +70,7 @@ from verifydel.normalise._numerals import THOUSANDS_REGEX
 __all__ = [
     "PREFECTURES",
     "address_keys",
-    "address_prefecture",
+    "parsed_address",
     "address_rules",
     "address_table",
     "addresses_agree",
@@ -297,10 +297,12 @@ def normalise_address(value: pl.Expr) -> pl.Expr:
     )
 
 
-def address_prefecture(value: pl.Expr) -> pl.Expr:
-    """The prefecture the address states (one of ``PREFECTURES``), or null."""
+def parsed_address(value: pl.Expr) -> pl.Expr:
+    """Key and stated prefecture in one parse: a struct of ``address`` and ``prefecture``."""
     return value.map_batches(
-        lambda s: parse_addresses(s, cached=False).get_column(PREFECTURE), return_dtype=pl.String, is_elementwise=True
+        lambda s: parse_addresses(s, cached=False).to_struct(s.name),
+        return_dtype=pl.Struct({ADDRESS: pl.String, PREFECTURE: pl.String}),
+        is_elementwise=True,
     )
 
 

@@ -32,7 +32,7 @@ from verifydel.normalise import _distinct, _text
 from verifydel.normalise._distinct import normalise_values
 from verifydel.normalise._phone_fast import normalise_phones
 from verifydel.normalise._registry import NORMALISERS, field_expr
-from verifydel.normalise.address import address_prefecture, clear_address_caches, parse_addresses
+from verifydel.normalise.address import clear_address_caches, parse_addresses, parsed_address
 from verifydel.normalise.reading import HAN, reading_keys, row_readings
 
 ROW = "_row"  # 0-based row number within the batch
@@ -183,17 +183,18 @@ def normalise_batch_reference(
                 )
             else:
                 exprs.append(pl.lit([], dtype=pl.List(pl.String)).alias(f))
+        elif f == ADDRESS and cols:
+            # key and prefecture from one parse (a struct, taken apart after the select)
+            exprs.append(parsed_address(_text.join_parts([pl.col(c).cast(pl.String) for c in cols])).alias(f))
         elif cols:
             exprs.append(field_expr(f, [pl.col(c).cast(pl.String) for c in cols]).alias(f))
         else:
             exprs.append(pl.lit(None, dtype=pl.String).alias(f))
-    cols = [c for c in columns.get(ADDRESS, ()) if c in batch.columns]
-    if cols:
-        joined = _text.join_parts([pl.col(c).cast(pl.String) for c in cols])
-        exprs.append(address_prefecture(joined).alias(ADDRESS_PREFECTURE))
-    else:
-        exprs.append(pl.lit(None, dtype=pl.String).alias(ADDRESS_PREFECTURE))
-    return batch.lazy().select(exprs).collect()
+    out = batch.lazy().select(exprs).collect()
+    if isinstance(out.schema[ADDRESS], pl.Struct):
+        parsed = out.get_column(ADDRESS).struct
+        return out.with_columns(parsed.field("address").alias(ADDRESS), parsed.field("prefecture").alias(ADDRESS_PREFECTURE))
+    return out.with_columns(pl.lit(None, dtype=pl.String).alias(ADDRESS_PREFECTURE))
 
 
 def _reading_expr(batch: pl.DataFrame, columns: Mapping[str, Sequence[str]]) -> pl.Expr:
