@@ -113,7 +113,9 @@ def make_folder(out: Path, mb: int) -> tuple[Path, Path, dict[str, Any]]:
     _sql_dump(frame, folder / "customers.sql")
     _sqlite(frame, folder / "customers.db")
     phones = pl.read_csv(data / "leaked.csv", infer_schema=False)["電話番号"].head(500).to_list()
-    image_bytes = max(mb * (1 << 20) // 5, 1 << 20)
+    # the disk image tops the folder up to the asked size (the tables' rows are an estimate)
+    tables = sum(p.stat().st_size for p in folder.iterdir() if p.name != "disk.img")
+    image_bytes = max(mb * 1_000_000 - tables, mb * 1_000_000 // 5, 1 << 20)
     planted = _disk_image(folder / "disk.img", image_bytes, phones)
     info = {"rows": rows, "leaked": leaked, "image_phones": planted,
             "bytes": {p.name: p.stat().st_size for p in sorted(folder.iterdir())}}  # fmt: skip
