@@ -130,8 +130,13 @@ def connect(spec: ClusterSpec, *, insecure: bool = False) -> Iterator[Any]:
             hint="pip install 'verifydel[cluster]'",
         ) from None
     if spec.address is None:
-        # a unit whose worker died twice is failed, not tried a third time (Dask's default: 3)
-        with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        # a unit whose worker died twice is failed, not tried a third time (Dask's default: 3);
+        # and glibc keeps its own malloc thresholds: Dask's fixed MALLOC_TRIM_THRESHOLD_ for
+        # worker processes also fixes the mmap threshold, and made a SQL dump's scan ~18 %
+        # slower (benchmarks/RESULTS.md, "Cluster at 2.05 GB")
+        environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), "MALLOC_TRIM_THRESHOLD_": None}
+        settings = {"distributed.scheduler.allowed-failures": 1, "distributed.nanny.pre-spawn-environ": environ}
+        with dask.config.set(settings):
             cluster = LocalCluster(
                 n_workers=spec.local_workers,
                 threads_per_worker=1,
