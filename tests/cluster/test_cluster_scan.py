@@ -179,15 +179,13 @@ def test_resumed_cluster_scan_reads_nothing_its_journal_holds(dask_client: Any, 
     assert [s.status for s in resumed.sources] == ["scanned", "failed"]
 
 
-def _malloc_environ() -> dict[str, str | None]:
-    return {name: os.environ.get(name) for name in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")}
-
-
 def test_local_workers_keep_glibc_malloc_thresholds(dask_client: Any) -> None:
     """Dask gives worker processes a fixed MALLOC_TRIM_THRESHOLD_, which also fixes glibc's
     mmap threshold: a SQL dump scanned ~18 % slower (RESULTS.md). ``connect`` unsets it; it
     keeps Dask's other settings (one BLAS thread: the scan's threads are its own)."""
-    seen = dask_client.run(_malloc_environ)
-    assert len(seen) == 2
-    for environ in seen.values():
-        assert environ == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1"}
+    # os.getenv travels by reference (a function of this module would not: workers cannot import tests)
+    trim = dask_client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_")
+    blas = dask_client.run(os.getenv, "OMP_NUM_THREADS")
+    assert len(trim) == 2
+    assert list(trim.values()) == [None, None]
+    assert list(blas.values()) == ["1", "1"]
