@@ -393,14 +393,18 @@ def scan(
 def _scan_on_cluster(spec: Any, insecure: bool, sources: tuple[str, ...], pack: Any, options: Any, journal: Any, console: Any) -> Any:
     """``scan --cluster``: the same report, read by a Dask cluster's workers (``verifydel.cluster``)."""
     from verifydel.cli.progress import ClusterProgress
-    from verifydel.cluster.client import connect, local_threads, scan_on_cluster
+    from verifydel.cluster.client import connect, fixed_malloc_note, local_threads, scan_on_cluster
 
-    with connect(spec, insecure=insecure) as client, ClusterProgress(console) as progress:
-        # a LocalCluster's workers share this machine's cores; a remote one's pack is sent
-        return scan_on_cluster(
-            sources, pack, options, client, observer=progress, journal=journal,
-            send_pack=spec.address is not None, threads=local_threads(spec),
-        )  # fmt: skip
+    with connect(spec, insecure=insecure) as client:
+        note = fixed_malloc_note(client) if spec.address is not None else None
+        if note is not None:
+            click.echo(note, err=True)
+        with ClusterProgress(console) as progress:
+            # a LocalCluster's workers share this machine's cores; a remote one's pack is sent
+            return scan_on_cluster(
+                sources, pack, options, client, observer=progress, journal=journal,
+                send_pack=spec.address is not None, threads=local_threads(spec),
+            )  # fmt: skip
 
 
 @main.command()

@@ -51,6 +51,8 @@ from verifydel.pipeline.reader import stopped_part_way
 from verifydel.report.model import Report
 from verifydel.scan import LoadedPack, ScanJournal, ScanOptions, make_report
 
+#: Set in a worker's environment, glibc's malloc thresholds are fixed (see ``connect``).
+MALLOC_TRIM: Final = "MALLOC_TRIM_THRESHOLD_"
 #: How often the gathering loop looks at a stop request while no unit comes back (seconds).
 _POLL_SECONDS: Final = 0.5
 #: The reason of a unit whose workers died twice (Dask's KilledWorker).
@@ -134,7 +136,7 @@ def connect(spec: ClusterSpec, *, insecure: bool = False) -> Iterator[Any]:
         # and glibc keeps its own malloc thresholds: Dask's fixed MALLOC_TRIM_THRESHOLD_ for
         # worker processes also fixes the mmap threshold, and made a SQL dump's scan ~18 %
         # slower (benchmarks/RESULTS.md, "Cluster at 2.05 GB")
-        environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), "MALLOC_TRIM_THRESHOLD_": None}
+        environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), MALLOC_TRIM: None}
         settings = {"distributed.scheduler.allowed-failures": 1, "distributed.nanny.pre-spawn-environ": environ}
         with dask.config.set(settings):
             cluster = LocalCluster(
@@ -168,6 +170,24 @@ def local_threads(spec: ClusterSpec) -> int | None:
     if spec.address is not None:
         return None
     return max(1, (os.cpu_count() or 1) // spec.local_workers)
+
+
+def fixed_malloc_note(client: Any) -> str | None:
+    """A note for the terminal when the cluster's workers (started by someone else's
+    ``dask worker``) run with a fixed malloc trim threshold, as Dask's nanny sets it by
+    default; None when none does (or no worker is there yet)."""
+    try:
+        seen = client.run(os.getenv, MALLOC_TRIM)
+    except Exception:  # noqa: BLE001 - a hint only: never stops a scan
+        return None
+    fixed = sum(1 for value in seen.values() if value is not None)
+    if not fixed:
+        return None
+    return (
+        f"note: {fixed} of {len(seen)} workers run with {MALLOC_TRIM} set (Dask's default), "
+        "which made scans up to ~18 % slower in our measurements; "
+        "see README, 'Scans on a cluster', to unset it on the worker machines"
+    )
 
 
 def _plugin_name(pack: LoadedPack, options: ScanOptions) -> str:
@@ -477,4 +497,7 @@ def _worst(statuses: list[str]) -> Any:
     return SCANNED
 
 
-__all__ = ["WORKERS_DIED", "ClusterObserver", "ClusterSpec", "connect", "merge", "refuse_plain_remote", "scan_on_cluster"]
+__all__ = [
+    "WORKERS_DIED", "ClusterObserver", "ClusterSpec", "connect", "fixed_malloc_note", "merge",
+    "refuse_plain_remote", "scan_on_cluster",
+]  # fmt: skip

@@ -1,0 +1,63 @@
+"""`verifydel scan --cluster` as a user runs it: the exit code and report of a local scan, and
+a note when a remote cluster's workers run with Dask's fixed malloc trim threshold."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from verifydel.cli import main
+from verifydel.cluster.client import MALLOC_TRIM, fixed_malloc_note
+
+
+def _scan(runner: CliRunner, *extra: str, out: str) -> tuple[int, dict[str, Any], str]:
+    res = runner.invoke(main, ["scan", "b.csv", "--pack", "p.vdpack", "--key", "k.key", "--json", out, *extra])
+    return res.exit_code, json.loads(Path(out).read_text(encoding="utf-8")), res.output
+
+
+def _comparable(report: dict[str, Any]) -> dict[str, Any]:
+    return {"sources": [{k: v for k, v in s.items() if k != "seconds"} for s in report["sources"]],
+            "summary": report["summary"], "matches": report.get("matches")}  # fmt: skip
+
+
+def test_scan_on_a_local_cluster_exits_and_reports_as_the_local_scan(broker_match: str, runner: CliRunner) -> None:
+    local_code, local, _ = _scan(runner, out="local.json")
+    code, clustered, output = _scan(runner, "--cluster", "local:1", out="cluster.json")
+    assert local_code == code == 3, output
+    assert _comparable(clustered) == _comparable(local)
+    assert MALLOC_TRIM not in output  # its own workers run without it
+
+
+def test_remote_workers_with_a_fixed_malloc_threshold_get_a_note(broker_match: str, runner: CliRunner) -> None:
+    from distributed import LocalCluster
+
+    # a scheduler and a worker as `dask scheduler` / `dask worker` start them: Dask's defaults
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster:  # fmt: skip
+        code, report, output = _scan(runner, "--cluster", cluster.scheduler_address, out="r.json")
+    assert code == 3, output
+    assert f"note: 1 of 1 workers run with {MALLOC_TRIM} set" in output
+    assert report["summary"]["matched_rows"] >= 1
+
+
+def test_the_note_never_stops_a_scan() -> None:
+    class Broken:
+        def run(self, *args: Any) -> Any:
+            raise OSError("the scheduler went away")
+
+    class Workers:
+        def __init__(self, seen: dict[str, str | None]) -> None:
+            self.seen = seen
+
+        def run(self, *args: Any) -> Any:
+            return self.seen
+
+    assert fixed_malloc_note(Broken()) is None
+    assert fixed_malloc_note(Workers({})) is None
+    assert fixed_malloc_note(Workers({"a": None, "b": None})) is None
+    note = fixed_malloc_note(Workers({"a": "65536", "b": None, "c": "0"}))
+    assert note is not None and "2 of 3 workers" in note and "README" in note
