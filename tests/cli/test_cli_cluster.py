@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from verifydel.cli import main
@@ -32,16 +34,39 @@ def test_scan_on_a_local_cluster_exits_and_reports_as_the_local_scan(broker_matc
     assert MALLOC_TRIM not in output  # its own workers run without it
 
 
-def test_remote_workers_with_a_fixed_malloc_threshold_get_a_note(broker_match: str, runner: CliRunner) -> None:
-    from distributed import LocalCluster
+def test_a_remote_cluster_reads_relative_paths_and_notes_a_fixed_malloc_threshold(
+    broker_match: str, runner: CliRunner
+) -> None:
+    from distributed import Client, LocalCluster
 
-    # a scheduler and a worker as `dask scheduler` / `dask worker` start them: Dask's defaults
+    _, local, _ = _scan(runner, out="local.json")
+    # a scheduler and a worker as `dask scheduler` / `dask worker` start them: Dask's
+    # defaults, and a worker started in another folder than the scan's
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None, silence_logs=logging.ERROR) as cluster:  # fmt: skip
+        with Client(cluster) as client:
+            client.run(os.chdir, "/")
         code, report, output = _scan(runner, "--cluster", cluster.scheduler_address, out="r.json")
     assert code == 3, output
     assert f"note: 1 of 1 workers run with {MALLOC_TRIM} set" in output
-    assert report["summary"]["matched_rows"] >= 1
+    assert _comparable(report) == _comparable(local)  # "b.csv" found, as given, from "/"
+
+
+def test_a_worker_that_cannot_see_a_file_fails_it_and_says_why(sealed: Path, runner: CliRunner, tmp_path: Path) -> None:
+    from verifydel.cluster.units import plan
+    from verifydel.cluster.worker import _check_visible
+    from verifydel.core.options import ReadOptions
+    from verifydel.errors import SourceError
+
+    (sealed / "b.csv").write_text("名前,TEL\n山田太郎,090-1111-2222\n", encoding="utf-8")
+    (planned,) = plan(["b.csv"], ReadOptions())
+    (part,) = planned.parts
+    assert planned.label == part.label == "b.csv" and part.unit is not None
+    assert part.unit.path == sealed / "b.csv" and part.unit.path.is_absolute()
+    _check_visible(part)  # this machine sees it
+    (sealed / "b.csv").unlink()  # as on a worker without the shared storage
+    with pytest.raises(SourceError, match="cannot see the file at .*b.csv.*same path"):
+        _check_visible(part)
 
 
 def test_the_note_never_stops_a_scan() -> None:

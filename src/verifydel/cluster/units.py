@@ -137,6 +137,10 @@ def plan(
         for item in expand(source, tables=options.tables, follow_symlinks=options.follow_symlinks):
             if is_excluded(item, exclude):
                 continue
+            if isinstance(item, Unit) and item.path is not None and not item.path.is_absolute():
+                # a worker on another machine has another working directory: it reads the
+                # file at this one's absolute path (the label, the report's path, stays as given)
+                item = dataclasses.replace(item, path=item.path.absolute())
             planned.append(_plan_one(source, item, options, part_bytes, table_rows))
     return planned
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -133,6 +134,7 @@ def run_part(part: Part, plugin: str) -> list[Outcome] | MemberRead:
     """The outcomes of one work unit, as a local scan would make them (no observer: the
     client counts progress as units come back)."""
     pack, options = loaded(plugin)
+    _check_visible(part)
     if part.digest:
         return [_digest(part) if part.unit is not None else _row_digest(part, options)]
     if part.slot is not None:
@@ -142,6 +144,17 @@ def run_part(part: Part, plugin: str) -> list[Outcome] | MemberRead:
         return [Outcome(SourceResult(path=part.label, kind="table", status=FAILED, error="no longer in its source"))]
     unit = dataclasses.replace(unit, budget=options.reading().budget())
     return read_unit(unit, options.reading(), table_consumer(pack, options))
+
+
+def _check_visible(part: Part) -> None:
+    """Raise when this worker cannot see the part's file: the client found it, so the
+    workers do not share its storage (or it went away meanwhile)."""
+    path = part.unit.path if part.unit is not None else None
+    if path is not None and not os.path.lexists(path):
+        raise SourceError(
+            f"the worker on {socket.gethostname()} cannot see the file at {path}",
+            hint="every worker must read the sources at the same path as the machine that runs scan: shared storage",
+        )
 
 
 def _read_member(part: Part, pack: LoadedPack, options: ScanOptions) -> MemberRead:
