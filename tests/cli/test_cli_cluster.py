@@ -39,10 +39,13 @@ def test_a_remote_cluster_reads_relative_paths_and_notes_a_fixed_malloc_threshol
 ) -> None:
     from distributed import Client, LocalCluster
 
+    from verifydel.cluster.client import _environ_kept
+
     _, local, _ = _scan(runner, out="local.json")
     # a scheduler and a worker as `dask scheduler` / `dask worker` start them: Dask's
-    # defaults, and a worker started in another folder than the scan's
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+    # defaults, and a worker started in another folder than the scan's (its nanny leaves
+    # MALLOC_TRIM_THRESHOLD_ in this process's environment: kept out of later tests)
+    with _environ_kept(), LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None, silence_logs=logging.ERROR) as cluster:  # fmt: skip
         with Client(cluster) as client:
             client.run(os.chdir, "/")
@@ -86,3 +89,15 @@ def test_the_note_never_stops_a_scan() -> None:
     assert fixed_malloc_note(Workers({"a": None, "b": None})) is None
     note = fixed_malloc_note(Workers({"a": "65536", "b": None, "c": "0"}))
     assert note is not None and "2 of 3 workers" in note and "README" in note
+
+
+def test_starting_a_local_cluster_leaves_this_process_environment_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifydel.cluster.client import ClusterSpec, connect
+
+    for name in ("OMP_NUM_THREADS", MALLOC_TRIM):
+        monkeypatch.delenv(name, raising=False)
+    before = dict(os.environ)
+    with connect(ClusterSpec.parse("local:1")) as client:
+        client.wait_for_workers(1, timeout=60)
+        assert dict(os.environ) == before  # Dask's nanny wrote OMP_NUM_THREADS=1 here
+        assert list(client.run(os.getenv, "OMP_NUM_THREADS").values()) == ["1"]

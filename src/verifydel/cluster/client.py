@@ -138,7 +138,7 @@ def connect(spec: ClusterSpec, *, insecure: bool = False) -> Iterator[Any]:
         # slower (benchmarks/RESULTS.md, "Cluster at 2.05 GB")
         environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), MALLOC_TRIM: None}
         settings = {"distributed.scheduler.allowed-failures": 1, "distributed.nanny.pre-spawn-environ": environ}
-        with dask.config.set(settings):
+        with dask.config.set(settings), _environ_kept():
             cluster = LocalCluster(
                 n_workers=spec.local_workers,
                 threads_per_worker=1,
@@ -162,6 +162,22 @@ def connect(spec: ClusterSpec, *, insecure: bool = False) -> Iterator[Any]:
         ) from None
     with client:
         yield client
+
+
+@contextlib.contextmanager
+def _environ_kept() -> Iterator[None]:
+    """This process's environment as it was after the block: Dask's nanny writes its
+    workers' settings (OMP_NUM_THREADS=1, ...) into the parent's ``os.environ`` to pass them
+    on, and leaves them there, where they would reach every process started after."""
+    before = dict(os.environ)
+    try:
+        yield
+    finally:
+        for name in set(os.environ) - set(before):
+            del os.environ[name]
+        for name, value in before.items():
+            if os.environ.get(name) != value:
+                os.environ[name] = value
 
 
 def local_threads(spec: ClusterSpec) -> int | None:
