@@ -12,7 +12,10 @@ batches at a time). It lives in memory only and is never written.
 Nothing here changes a result: ``compute`` is a pure function of the value,
 and every value found is checked against the value stored with its entry.
 Values are found by a 64-bit hash of them (a join on integers costs less
-than a join on strings); a value whose hash another value holds already (a
+than a join on strings), in an inner join, which builds its hash table on
+the smaller side: a call's own values, not every kept one (a left join
+rebuilt the kept values' table on every call: benchmarks/RESULTS.md,
+"The value cache's probe"); a value whose hash another value holds already (a
 collision) is not kept, and the call falls back to a table of its own, keyed
 by the strings themselves. So does a call whose values another thread
 dropped from the table (starting afresh) while it worked.
@@ -28,6 +31,7 @@ import polars as pl
 _VALUE = "value"
 _KEY = "key"  # the value's hash
 _ENTRY = "entry"
+_ROW = "row"  # a probed value's row
 _COUNT = "count"
 _SEED = 0x5EED_CAC4E
 
@@ -121,8 +125,9 @@ def _new_keys(rows: pl.DataFrame, table: pl.DataFrame | None) -> pl.DataFrame:
     """``rows`` whose hash neither ``table`` nor an earlier row holds, renumbered
     to follow ``table``: a table never holds a hash twice."""
     rows = rows.filter(pl.col(_KEY).is_first_distinct())
-    if table is not None:
-        rows = rows.join(table.select(_KEY), on=_KEY, how="anti", maintain_order="left")
+    if table is not None and rows.height:
+        there = rows.select(_KEY).join(table.select(_KEY), on=_KEY, how="inner").get_column(_KEY)
+        rows = rows.filter(~pl.col(_KEY).is_in(there.implode()))
     start = 0 if table is None else table.height
     return rows.with_columns(pl.int_range(start, start + pl.len(), dtype=pl.UInt32).alias(_ENTRY))
 
@@ -130,15 +135,17 @@ def _new_keys(rows: pl.DataFrame, table: pl.DataFrame | None) -> pl.DataFrame:
 def _probe(values: pl.Series, keys: pl.Series, table: pl.DataFrame | None) -> pl.Series:
     """Each value's entry in ``table``, found by hash and checked against the
     value stored there (null where null, not there, or a collision)."""
+    nulls = pl.repeat(None, values.len(), dtype=pl.UInt32, eager=True)
     if table is None:
-        return pl.repeat(None, values.len(), dtype=pl.UInt32, eager=True)
-    entry = (
-        pl.DataFrame({_KEY: keys})
-        .join(table.select(_KEY, _ENTRY), on=_KEY, how="left", maintain_order="left")
-        .get_column(_ENTRY)
+        return nulls
+    # a table never holds a hash twice: a row finds at most one entry
+    found = (
+        pl.DataFrame({_KEY: keys, _ROW: pl.int_range(values.len(), eager=True, dtype=pl.UInt32)})
+        .join(table.select(_KEY, _ENTRY), on=_KEY, how="inner")
     )
+    entry = nulls.clone().scatter(found.get_column(_ROW), found.get_column(_ENTRY)) if found.height else nulls  # scatter: in place
     same = table.get_column(_VALUE).gather(entry).eq_missing(values) & values.is_not_null()
-    return entry.zip_with(same, pl.repeat(None, values.len(), dtype=pl.UInt32, eager=True))
+    return entry.zip_with(same, nulls)
 
 
 def _probe_exact(values: pl.Series, table: pl.DataFrame) -> pl.Series:
