@@ -82,3 +82,23 @@ def test_mariadb_table_in_key_ranges(dask_client: Any, leaked_pack: LoadedPack, 
     cur.executemany("INSERT INTO textkey VALUES (%s, %s, %s)", [(str(r[0]), *r[1:]) for r in _rows()[:900]])
     cur.executemany("INSERT INTO pair VALUES (%s, 1, %s, %s)", _rows()[:900])
     _check([uri], ("big", "nokey", "textkey", "pair"), leaked_pack, dask_client, "mariadb")
+
+
+def test_a_key_range_reads_as_its_bounded_sides_in_each_engines_sql() -> None:
+    from psycopg import sql
+
+    from verifydel.core.db_tables import KeyRange, TableRef
+    from verifydel.sources.databases import mariadb, postgresql
+
+    assert KeyRange(5, 10).bounds() == [(">=", 5), ("<", 10)]
+    assert KeyRange(None, 10).bounds() == [("<", 10)]
+    assert KeyRange(5, None).bounds() == [(">=", 5)]
+    assert KeyRange(None, None).bounds() == []
+    my = TableRef("d", "d", "t", "t", "BASE TABLE")
+    text = mariadb._query(my, [("id", False)], ["id"], True, KeyRange(5, 10))
+    assert "WHERE `d`.`t`.`id` >= 5 AND `d`.`t`.`id` < 10 ORDER BY" in text
+    assert "WHERE" not in mariadb._query(my, [("id", False)], ["id"], True, KeyRange(None, None))
+    pg = TableRef("d", "s", "t", "s.t", "r")
+    query = postgresql._query(pg, ["id"], ["id"], KeyRange(None, 10))
+    assert isinstance(query, sql.Composed)
+    assert 'WHERE "source"."id" < 10 ORDER BY' in query.as_string(None)

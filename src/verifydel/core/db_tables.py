@@ -90,6 +90,12 @@ class KeyRange:
     low: int | None
     high: int | None
 
+    def bounds(self) -> list[tuple[str, int]]:
+        """The range as comparisons of the key, (operator, integer), one per bounded side:
+        each engine writes them in its own quoting (integers checked as such: literals,
+        never text)."""
+        return [(op, int(value)) for op, value in ((">=", self.low), ("<", self.high)) if value is not None]
+
 
 def key_ranges(low: int, high: int, estimate: int, rows_per_part: int) -> list[KeyRange]:
     """Ranges of about ``rows_per_part`` rows each over keys ``low``..``high``, the rows

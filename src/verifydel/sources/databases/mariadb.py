@@ -331,12 +331,10 @@ def _query(
     # The streaming read lasts as long as matching takes: no statement limit on it (the
     # driver's read timeout still bounds every wait for its rows).
     where = ""
-    if key_range is not None:  # integers checked as such: literals, never text
+    if key_range is not None and key_range.bounds():
         assert len(primary_key) == 1
         key = f"{table}.{quote_name(primary_key[0])}"
-        bounds = [f"{key} >= {int(key_range.low)}" if key_range.low is not None else "",
-                  f"{key} < {int(key_range.high)}" if key_range.high is not None else ""]  # fmt: skip
-        where = " WHERE " + " AND ".join(b for b in bounds if b)
+        where = " WHERE " + " AND ".join(f"{key} {op} {value}" for op, value in key_range.bounds())
     select = f"{values} FROM {table}{history}{where}{order}"
     if mariadb_server:
         return f"SET STATEMENT max_statement_time = 0 FOR SELECT {select}"

@@ -346,12 +346,11 @@ def _query(
         order = sql.SQL("")
     table = sql.Identifier(ref.schema, ref.name)
     where = sql.SQL("")
-    if key_range is not None:  # integers checked as such: literals, never text
+    if key_range is not None and key_range.bounds():
         assert len(primary_key) == 1
         key = sql.Identifier("source", primary_key[0])
-        bounds = [sql.SQL("{} >= {}").format(key, sql.Literal(int(key_range.low))) if key_range.low is not None else None,
-                  sql.SQL("{} < {}").format(key, sql.Literal(int(key_range.high))) if key_range.high is not None else None]  # fmt: skip
-        where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(b for b in bounds if b is not None)
+        bounds = [sql.SQL(f"{{}} {op} {{}}").format(key, sql.Literal(value)) for op, value in key_range.bounds()]
+        where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(bounds)
     return sql.SQL("SELECT {} FROM {}{} AS source{}{}").format(values, only, table, where, order)
 
 
